@@ -1,0 +1,56 @@
+# Everything needed on a fresh Debian 12 machine, as root:
+#   make demo   -- run a real container from a busybox rootfs built here
+#   make test   -- lint and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ROOTFS ?= build/rootfs
+APT_PACKAGES := gcc python3-dev python3-venv busybox-static iproute2 libseccomp2 util-linux
+PLUGINS := cgroupfs fs2 systemd intelrdt criu
+
+.PHONY: all deps venv rootfs demo lint test unit integration bench clean
+
+all: venv
+
+# Debian packages, installed only when missing (apt-get update at most once).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: deps setup.cfg setup.py pyproject.toml native/nsenter.c $(wildcard plugins/*/setup.cfg) tests/example_plugin/setup.cfg
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e '.[seccomp,test]'
+	$(PY) -m pip install -q $(foreach p,$(PLUGINS),-e plugins/$(p)) -e tests/example_plugin
+	touch $@
+
+venv: $(VENV)/.installed
+
+rootfs: $(ROOTFS)/bin/busybox
+
+$(ROOTFS)/bin/busybox: scripts/busybox-rootfs.sh | deps
+	scripts/busybox-rootfs.sh $(ROOTFS)
+
+demo: venv rootfs
+	$(PY) scripts/demo.py --rootfs $(ROOTFS)
+
+lint: venv
+	$(VENV)/bin/ruff check core plugins tests scripts bench
+
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+integration: venv rootfs
+	LIBCONTAINER_TEST_ROOTFS=$(abspath $(ROOTFS)) $(PY) -m pytest tests/integration -q
+
+test: venv rootfs lint
+	LIBCONTAINER_TEST_ROOTFS=$(abspath $(ROOTFS)) $(PY) -m pytest tests -q -p no:cacheprovider
+
+bench: venv rootfs
+	$(PY) bench/run.py --rootfs $(ROOTFS)
+
+clean:
+	rm -rf $(VENV) build core/*.egg-info core/libcontainer/*.so

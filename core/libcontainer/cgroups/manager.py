@@ -1,0 +1,92 @@
+"""The cgroup manager interface, modelled on runc's ``cgroups.Manager``.
+
+Every cgroup backend plugin (cgroupfs for v1, fs2 for the unified hierarchy, systemd over
+D-Bus) returns an object implementing this class from the ``libcontainer_cgroup_manager``
+hook. The core only ever talks to cgroups through it, so a backend can be swapped by name
+in the configuration without the container code knowing which one runs.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+
+
+class FreezerState(enum.StrEnum):
+    UNDEFINED = ""
+    FROZEN = "FROZEN"
+    THAWED = "THAWED"
+
+
+class CgroupManager(abc.ABC):
+    """One container's cgroup(s). Built from a ``configs.Cgroup`` by a backend plugin.
+
+    ``paths`` (subsystem -> absolute path; ``""`` is the unified hierarchy) is what gets
+    persisted in state.json, so that a manager rebuilt by another process (``pyrunc kill``
+    after ``pyrunc create``) addresses exactly the same directories.
+    """
+
+    #: The backend's registered name (``cgroupfs``, ``fs2``, ``systemd``...).
+    driver: str = ""
+
+    @abc.abstractmethod
+    def apply(self, pid: int) -> None:
+        """Create the cgroup(s) if needed and move ``pid`` into them."""
+
+    @abc.abstractmethod
+    def get_pids(self) -> list[int]:
+        """PIDs directly in the container's cgroup."""
+
+    @abc.abstractmethod
+    def get_all_pids(self) -> list[int]:
+        """PIDs in the container's cgroup and all its descendants."""
+
+    @abc.abstractmethod
+    def get_stats(self):
+        """A ``libcontainer.cgroups.stats.Stats`` snapshot."""
+
+    @abc.abstractmethod
+    def freeze(self, state: FreezerState) -> None:
+        """Freeze or thaw every task; returns only once the kernel reports the new state."""
+
+    @abc.abstractmethod
+    def destroy(self) -> None:
+        """Remove every cgroup directory this manager created (never one it did not)."""
+
+    @abc.abstractmethod
+    def path(self, subsystem: str) -> str:
+        """Absolute path of the cgroup for ``subsystem`` (``""`` for the unified one)."""
+
+    @abc.abstractmethod
+    def set(self, resources) -> None:
+        """Write the limits of a ``configs.Resources`` to the cgroup files."""
+
+    @abc.abstractmethod
+    def get_paths(self) -> dict[str, str]:
+        """subsystem -> absolute path, as persisted in state.json."""
+
+    @abc.abstractmethod
+    def get_cgroups(self):
+        """The ``configs.Cgroup`` this manager was built from."""
+
+    @abc.abstractmethod
+    def get_freezer_state(self) -> FreezerState:
+        """The current freezer state."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Whether the container's cgroup still exists."""
+
+    def oom_kill_count(self) -> int:
+        """How many processes the OOM killer has killed in this cgroup (0 if unknown)."""
+        return 0
+
+    def kill_all(self, signal: int) -> None:
+        """Send ``signal`` to every process in the cgroup (``cgroup.kill`` where it exists)."""
+        import os
+
+        for pid in self.get_all_pids():
+            try:
+                os.kill(pid, signal)
+            except ProcessLookupError:
+                pass

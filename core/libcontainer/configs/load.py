@@ -1,0 +1,58 @@
+"""Config <-> JSON, through libcontainer.schemas (marshmallow, imported on first use).
+
+Every shape problem comes out as ``ConfigError`` naming the attribute path
+(``cgroups.resources.memory``, ``mounts[2].destination``) and the offending value, so
+that a broken state.json or a bad bundle is diagnosable from the message alone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from libcontainer.errors import ConfigError
+
+from .config import Config
+
+_SCHEMA = None
+
+
+def _schema():
+    global _SCHEMA
+    if _SCHEMA is None:
+        from libcontainer.schemas import ConfigSchema
+
+        _SCHEMA = ConfigSchema()
+    return _SCHEMA
+
+
+def config_from_dict(d: dict[str, Any]) -> Config:
+    if not isinstance(d, dict):
+        raise ConfigError("config", "must be a JSON object", d)
+    from marshmallow import ValidationError
+
+    from libcontainer.schemas.base import to_config_error
+
+    schema = _schema()
+    try:
+        return schema.load(d)
+    except ValidationError as err:
+        raise to_config_error(schema, err, d) from None
+
+
+def config_to_dict(cfg: Config) -> dict[str, Any]:
+    if not isinstance(cfg, Config):
+        raise ConfigError("config", "not a libcontainer.configs.Config", type(cfg).__name__)
+    return _schema().dump(cfg)
+
+
+def config_from_json(s: str | bytes) -> Config:
+    try:
+        d = json.loads(s)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ConfigError("config", f"invalid JSON: {err}") from None
+    return config_from_dict(d)
+
+
+def config_to_json(cfg: Config, *, indent: int | None = None) -> str:
+    return json.dumps(config_to_dict(cfg), indent=indent)

@@ -1,0 +1,14 @@
+"""Clock offsets for a new time namespace (written to /proc/self/timens_offsets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Clocks a time namespace can offset (keys of ``Config.time_offsets``).
+CLOCKS = ("monotonic", "boottime")
+
+
+@dataclass
+class TimeOffset:
+    secs: int = 0
+    nanosecs: int = 0

@@ -1,0 +1,175 @@
+"""Container: the lifecycle state machine (created, running, paused, stopped).
+
+A Container is a view of one state directory. Every operation re-reads the kernel's
+truth (is the init alive, is it still the same process, is the cgroup frozen) instead of
+trusting a cached status, because another process (another CLI call) may have acted on it.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shutil
+import signal as _signal
+import time
+
+from . import state as st
+from .errors import ContainerError, ContainerNotRunning, ContainerRunning
+
+EXEC_FIFO = "exec.fifo"
+
+
+class Status(enum.StrEnum):
+    CREATED = "created"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Container:
+    def __init__(self, container_id: str, state_dir: str, config, *, cgroup_manager=None, saved: dict | None = None):
+        self.id = container_id
+        self.state_dir = state_dir
+        self.config = config
+        self.cgroup_manager = cgroup_manager
+        self._saved = saved or {}
+        self.init_process = None
+
+    # ---- introspection ---------------------------------------------------------------
+    @property
+    def init_pid(self) -> int | None:
+        return self._saved.get("init_process_pid") or None
+
+    def _init_alive(self) -> bool:
+        pid = self.init_pid
+        if not pid:
+            return False
+        start = st.process_start_time(pid)
+        if start is None or start != str(self._saved.get("init_process_start")):
+            return False  # gone, or the PID was recycled by an unrelated process
+        return st.process_state(pid) not in ("Z", "X", None)
+
+    def status(self) -> Status:
+        if not self._init_alive():
+            return Status.STOPPED
+        if os.path.exists(os.path.join(self.state_dir, EXEC_FIFO)):
+            return Status.CREATED
+        if self.cgroup_manager is not None:
+            from .cgroups.manager import FreezerState
+
+            try:
+                if self.cgroup_manager.get_freezer_state() == FreezerState.FROZEN:
+                    return Status.PAUSED
+            except (OSError, NotImplementedError):
+                pass
+        return Status.RUNNING
+
+    def state(self) -> dict:
+        """runc's libcontainer State, as saved in state.json."""
+        return dict(self._saved)
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def run(self, process) -> None:
+        """Create the init and let it exec at once (runc's Container.Run)."""
+        process.init = True
+        self.start(process)
+        self.exec()
+
+    def start(self, process) -> None:
+        """Start the init; it waits on the exec FIFO until exec() (or `pyrunc start`)."""
+        if not process.init and self._saved.get("init_process_pid"):
+            raise ContainerError("exec into a running container is not supported yet")
+        if self.init_pid and self._init_alive():
+            raise ContainerRunning(self.id)
+        from .init_process import start_init
+
+        process.init = True
+        fifo = os.path.join(self.state_dir, EXEC_FIFO)
+        os.mkfifo(fifo, 0o622)
+        networks = self._network_strategies()
+        try:
+            pid = start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks)
+        except BaseException:
+            os.unlink(fifo)
+            self._cleanup_resources()
+            raise
+        self.init_process = process
+        self._saved.update(
+            id=self.id,
+            init_process_pid=pid,
+            init_process_start=st.process_start_time(pid),
+            created=time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
+            cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
+            namespace_paths={},
+        )
+        self._save()
+
+    def exec(self) -> None:
+        """Release an init waiting in the created state (runc's `start`)."""
+        fifo = os.path.join(self.state_dir, EXEC_FIFO)
+        if not os.path.exists(fifo):
+            status = self.status()
+            if status == Status.STOPPED:
+                raise ContainerNotRunning(self.id)
+            raise ContainerError(f"cannot start a container in the {status} state")
+        if not self._init_alive():
+            raise ContainerError("cannot start a container that has stopped")
+        fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.read(fd, 1)
+        finally:
+            os.close(fd)
+        if data:
+            os.unlink(fifo)
+        else:
+            raise ContainerError("cannot start an already running container")
+
+    def signal(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:  # noqa: A002 - runc's name
+        status = self.status()
+        if status == Status.STOPPED:
+            raise ContainerNotRunning(self.id)
+        if all and self.cgroup_manager is not None:
+            self.cgroup_manager.kill_all(sig)
+            return
+        os.kill(self.init_pid, sig)
+
+    def destroy(self) -> None:
+        """Remove everything the container holds. A running container must be stopped first."""
+        status = self.status()
+        if status in (Status.RUNNING, Status.PAUSED):
+            raise ContainerRunning(self.id)
+        if status == Status.CREATED:
+            os.kill(self.init_pid, _signal.SIGKILL)
+            self._reap_init()
+        elif self.init_process is not None and not self.init_process._reaped:
+            self.init_process.wait()
+        self._cleanup_resources()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        self._saved = {}
+
+    # ---- internals -------------------------------------------------------------------
+    def _reap_init(self) -> None:
+        if self.init_process is not None:
+            self.init_process.wait()
+            return
+        for _ in range(1000):
+            if not self._init_alive():
+                return
+            time.sleep(0.001)
+
+    def _network_strategies(self):
+        if not self.config.networks:
+            return []
+        from . import plugins
+
+        return [(plugins.network_strategy(n.type), n) for n in self.config.networks]
+
+    def _cleanup_resources(self) -> None:
+        if self.cgroup_manager is not None:
+            self.cgroup_manager.destroy()
+
+    def _save(self) -> None:
+        from .configs.load import config_to_dict
+
+        self._saved["config"] = config_to_dict(self.config)
+        st.write_state(self.state_dir, self._saved)

@@ -1,0 +1,81 @@
+"""The parent's side of starting a container's init.
+
+The parent clones the child into its new namespaces, then does what only the outside can
+do while the child waits: write the uid/gid maps, place the child in its cgroups, set the
+resource limits and build the networks. Then it lets the child go on, and waits for
+"ready" (rootfs built, program found, waiting on the exec FIFO) or an error.
+Any failure kills the child and undoes what was done, so a failed create leaves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from . import namespaces as ns
+from . import syscalls
+from .errors import ContainerStartError
+from .init.sync import Channel, SyncError
+
+
+def _write_id_map(pid: int, kind: str, mappings) -> None:
+    if not mappings:
+        return
+    text = "".join(f"{m.container_id} {m.host_id} {m.size}\n" for m in mappings)
+    with open(f"/proc/{pid}/{kind}", "w") as f:
+        f.write(text)
+
+
+def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=()) -> int:
+    """Clone the init and bring it to the point where it waits on the exec FIFO.
+
+    Returns the init's PID (in our PID namespace). The caller owns the child: it is ours to
+    wait for.
+    """
+    sc = syscalls.get()
+    flags = ns.clone_flags(config.namespaces)
+    parent, child = Channel.pair()
+    fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        pid = sc.clone(flags)
+        if pid == 0:  # pragma: no cover - runs in the child
+            from .init import standard
+
+            parent.close()
+            standard.main(config, process, child, fifo_fd)
+    finally:
+        os.close(fifo_fd)
+    child.close()
+    process.pid = pid
+    try:
+        if ns.find(config.namespaces, "NEWUSER") is not None:
+            _write_id_map(pid, "uid_map", config.uid_mappings)
+            _write_id_map(pid, "gid_map", config.gid_mappings)
+        if cgroup_manager is not None:
+            cgroup_manager.apply(pid)
+            if config.cgroups is not None and config.cgroups.resources is not None:
+                cgroup_manager.set(config.cgroups.resources)
+        for strategy, network in networks:
+            strategy.create(network, pid)
+        parent.send("go")
+        parent.expect("ready")
+    except BaseException as e:
+        _kill_and_reap(pid)
+        process._reaped = True
+        if isinstance(e, SyncError):
+            raise ContainerStartError(str(e)) from None
+        raise
+    finally:
+        parent.close()
+    return pid
+
+
+def _kill_and_reap(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

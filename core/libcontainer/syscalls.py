@@ -1,0 +1,288 @@
+"""The single seam between the runtime and the kernel (youki's ``Syscall`` trait, in Python).
+
+Runtime code never calls ``_nsenter`` or the privileged ``os`` functions directly; it does::
+
+    from libcontainer import syscalls
+    sc = syscalls.get()
+    sc.mount(None, "/", None, MS_SLAVE | MS_REC)
+
+``get()`` returns the active layer: by default a :class:`LinuxSyscalls` that forwards to the C
+extension ``libcontainer._nsenter`` (imported lazily, so importing this module stays cheap and
+works where the extension is not built) and to :mod:`os`. Unit tests install a
+:class:`RecordingSyscalls` double with :func:`use` and assert on the calls it recorded::
+
+    double = syscalls.RecordingSyscalls(results={"clone": 42})
+    with syscalls.use(double):
+        start_init(...)
+    assert ("clone", (flags,)) in double.calls
+
+Constants of the extension are reachable as ``syscalls.MS_BIND`` etc. (forwarded lazily).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+__all__ = ["LinuxSyscalls", "RecordingSyscalls", "get", "use"]
+
+
+def _native():
+    from . import _nsenter  # lazy: the C extension is only needed for real calls
+
+    return _nsenter
+
+
+class LinuxSyscalls:
+    """The real layer. Signatures match ``_nsenter`` (see docs/CONTRACTS.md) and :mod:`os`."""
+
+    # -- namespaces ------------------------------------------------------------------------------
+    def setns(self, fd, nstype=0):
+        return _native().setns(fd, nstype)
+
+    def unshare(self, flags):
+        return _native().unshare(flags)
+
+    def clone(self, flags):
+        return _native().clone(flags)
+
+    # -- mounts ----------------------------------------------------------------------------------
+    def mount(self, source, target, fstype, flags=0, data=None):
+        return _native().mount(source, target, fstype, flags, data)
+
+    def umount2(self, target, flags=0):
+        return _native().umount2(target, flags)
+
+    def pivot_root(self, new_root, put_old):
+        return _native().pivot_root(new_root, put_old)
+
+    def open_tree(self, dirfd, path, flags=0):
+        return _native().open_tree(dirfd, path, flags)
+
+    def move_mount(self, from_dirfd, from_path, to_dirfd, to_path, flags=0):
+        return _native().move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)
+
+    def fsopen(self, fsname, flags=0):
+        return _native().fsopen(fsname, flags)
+
+    def fsconfig(self, fd, cmd, key=None, value=None, aux=0):
+        return _native().fsconfig(fd, cmd, key, value, aux)
+
+    def fsmount(self, fd, flags=0, attr_flags=0):
+        return _native().fsmount(fd, flags, attr_flags)
+
+    def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr=0, propagation=0, userns_fd=0):
+        return _native().mount_setattr(dirfd, path, flags, attr_set, attr_clr, propagation, userns_fd)
+
+    # -- files and processes ---------------------------------------------------------------------
+    def openat2(self, dirfd, path, flags=0, mode=0, resolve=0):
+        return _native().openat2(dirfd, path, flags, mode, resolve)
+
+    def pidfd_open(self, pid, flags=0):
+        return _native().pidfd_open(pid, flags)
+
+    def pidfd_send_signal(self, pidfd, sig, flags=0):
+        return _native().pidfd_send_signal(pidfd, sig, flags)
+
+    def close_range(self, first, last, flags=0):
+        return _native().close_range(first, last, flags)
+
+    # -- credentials and process attributes ------------------------------------------------------
+    def capget(self, pid=0):
+        return _native().capget(pid)
+
+    def capset(self, effective, permitted, inheritable):
+        return _native().capset(effective, permitted, inheritable)
+
+    def cap_last_cap(self):
+        return _native().cap_last_cap()
+
+    def prctl(self, option, arg2=0, arg3=0, arg4=0, arg5=0):
+        return _native().prctl(option, arg2, arg3, arg4, arg5)
+
+    def sethostname(self, name):
+        return _native().sethostname(name)
+
+    def setdomainname(self, name):
+        return _native().setdomainname(name)
+
+    def setresuid(self, ruid, euid, suid):
+        return os.setresuid(ruid, euid, suid)
+
+    def setresgid(self, rgid, egid, sgid):
+        return os.setresgid(rgid, egid, sgid)
+
+    def setgroups(self, groups):
+        return os.setgroups(groups)
+
+    # -- filesystem (os-level, but privileged or container-visible) ------------------------------
+    def chdir(self, path):
+        return os.chdir(path)
+
+    def fchdir(self, fd):
+        return os.fchdir(fd)
+
+    def chroot(self, path):
+        return os.chroot(path)
+
+    def mkdir(self, path, mode=0o777, *, dir_fd=None):
+        return os.mkdir(path, mode, dir_fd=dir_fd)
+
+    def mknod(self, path, mode=0o600, device=0, *, dir_fd=None):
+        return os.mknod(path, mode, device, dir_fd=dir_fd)
+
+    def symlink(self, src, dst, *, dir_fd=None):
+        return os.symlink(src, dst, dir_fd=dir_fd)
+
+    def chown(self, path, uid, gid, *, dir_fd=None, follow_symlinks=True):
+        return os.chown(path, uid, gid, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+
+    def umask(self, mask):
+        return os.umask(mask)
+
+    def execve(self, path, argv, env):
+        return os.execve(path, argv, env)
+
+
+def _api_names() -> tuple[str, ...]:
+    return tuple(n for n, v in vars(LinuxSyscalls).items() if not n.startswith("_") and callable(v))
+
+
+#: every call the seam offers; the double accepts exactly these
+API: tuple[str, ...] = _api_names()
+
+# default fake results keep calling code on its normal path: fds that look like fds, a clone that
+# looks like the *parent* side (0 would make the caller run the child branch), all caps held
+_FD_RETURNING = ("open_tree", "fsopen", "fsmount", "openat2", "pidfd_open")
+_ALL_CAPS = (1 << 41) - 1
+_DEFAULTS = {
+    "clone": 4242,
+    "capget": (_ALL_CAPS, _ALL_CAPS, 0),
+    "cap_last_cap": 40,
+    "prctl": 0,
+    "umask": 0o022,
+}
+
+
+class RecordingSyscalls:
+    """Test double: records every call as ``(name, args)`` and returns configurable results.
+
+    ``args`` is the tuple of arguments bound to the real signature with defaults filled in
+    (keyword-only ones last, in signature order), so ``sc.mount(None, "/x", None)`` and
+    ``sc.mount(None, "/x", None, flags=0)`` record the same thing and a call with a wrong
+    signature raises ``TypeError`` just like the real layer would.
+
+    ``results`` maps a method name to what it returns: a plain value, an exception instance or
+    class (raised), or a callable ``f(*args)`` whose return value is used (it may raise).
+    Lists are not special: use a callable (e.g. ``iter([...]).__next__``) for sequences.
+    """
+
+    def __init__(self, results: dict[str, object] | None = None) -> None:
+        self.calls: list[tuple[str, tuple]] = []
+        self.results: dict[str, object] = {}
+        self._fds = itertools.count(1000)
+        for name, value in (results or {}).items():
+            self.set_result(name, value)
+
+    def set_result(self, name: str, value: object) -> None:
+        if name not in API:
+            raise AttributeError(f"{name!r} is not a syscall of the seam")
+        self.results[name] = value
+
+    def calls_to(self, name: str) -> list[tuple]:
+        """The argument tuples of every call to ``name``, in order."""
+        return [args for n, args in self.calls if n == name]
+
+    def names(self) -> list[str]:
+        """The names of the calls made, in order."""
+        return [n for n, _ in self.calls]
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    def _default(self, name: str) -> object:
+        if name in _FD_RETURNING:
+            return next(self._fds)
+        return _DEFAULTS.get(name)
+
+    def _call(self, name: str, sig, args: tuple, kwargs: dict) -> object:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        recorded = tuple(bound.arguments.values())
+        self.calls.append((name, recorded))
+        if name not in self.results:
+            return self._default(name)
+        result = self.results[name]
+        if isinstance(result, BaseException):
+            raise result
+        if isinstance(result, type) and issubclass(result, BaseException):
+            raise result()
+        if callable(result):
+            return result(*recorded)
+        return result
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_") or name not in API:
+            raise AttributeError(f"{type(self).__name__!r} has no syscall {name!r}")
+        sig = _signature(name)
+
+        def recorder(*args, **kwargs):
+            return self._call(name, sig, args, kwargs)
+
+        recorder.__name__ = name
+        return recorder
+
+
+_signatures: dict = {}
+
+
+def _signature(name: str):
+    """The real method's signature without ``self`` (inspect is imported only by tests)."""
+    sig = _signatures.get(name)
+    if sig is None:
+        import inspect
+
+        params = list(inspect.signature(getattr(LinuxSyscalls, name)).parameters.values())[1:]
+        sig = _signatures[name] = inspect.Signature(params)
+    return sig
+
+
+# -- the active layer ----------------------------------------------------------------------------
+
+_active: object = None
+
+
+def get():
+    """The active syscall layer (a :class:`LinuxSyscalls` unless a test installed a double)."""
+    global _active
+    if _active is None:
+        _active = LinuxSyscalls()
+    return _active
+
+
+class use:  # noqa: N801 - used like a function: ``syscalls.use(x)`` or ``with syscalls.use(x):``
+    """Install ``layer`` as the active layer now; as a context manager, restore the previous one
+    on exit. ``use(None)`` goes back to the real layer."""
+
+    def __init__(self, layer: object) -> None:
+        global _active
+        self.previous = _active
+        self.layer = layer
+        _active = layer
+
+    def __enter__(self) -> object:
+        return self.layer
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = self.previous
+
+
+def __getattr__(name: str) -> object:
+    # ``syscalls.MS_BIND`` etc.: constants of the extension, resolved on first use
+    if name.isupper():
+        try:
+            return getattr(_native(), name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
