@@ -13,17 +13,9 @@ import os
 import signal
 
 from . import namespaces as ns
-from . import syscalls
+from . import syscalls, userns
 from .errors import ContainerStartError
 from .init.sync import Channel, SyncError
-
-
-def _write_id_map(pid: int, kind: str, mappings) -> None:
-    if not mappings:
-        return
-    text = "".join(f"{m.container_id} {m.host_id} {m.size}\n" for m in mappings)
-    with open(f"/proc/{pid}/{kind}", "w") as f:
-        f.write(text)
 
 
 def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=()) -> int:
@@ -49,8 +41,7 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
     process.pid = pid
     try:
         if ns.find(config.namespaces, "NEWUSER") is not None:
-            _write_id_map(pid, "uid_map", config.uid_mappings)
-            _write_id_map(pid, "gid_map", config.gid_mappings)
+            userns.write_maps(pid, config)
         if cgroup_manager is not None:
             cgroup_manager.apply(pid)
             if config.cgroups is not None and config.cgroups.resources is not None:
