@@ -14,7 +14,13 @@ import signal as _signal
 import time
 
 from . import state as st
-from .errors import ContainerError, ContainerNotRunning, ContainerRunning
+from .errors import (
+    ContainerError,
+    ContainerNotPaused,
+    ContainerNotRunning,
+    ContainerPaused,
+    ContainerRunning,
+)
 
 EXEC_FIFO = "exec.fifo"
 
@@ -78,7 +84,8 @@ class Container:
     def start(self, process) -> None:
         """Start the init; it waits on the exec FIFO until exec() (or `pyrunc start`)."""
         if not process.init and self._saved.get("init_process_pid"):
-            raise ContainerError("exec into a running container is not supported yet")
+            self._start_exec(process)
+            return
         if self.init_pid and self._init_alive():
             raise ContainerRunning(self.id)
         from .init_process import start_init
@@ -123,6 +130,94 @@ class Container:
             os.unlink(fifo)
         else:
             raise ContainerError("cannot start an already running container")
+
+    def _start_exec(self, process) -> None:
+        """runc's setns process: an additional process in the running container."""
+        status = self.status()
+        if status == Status.STOPPED:
+            raise ContainerNotRunning(self.id)
+        if status == Status.PAUSED:
+            raise ContainerPaused(self.id)
+        from .exec_process import start_exec
+
+        start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager)
+
+    def processes(self) -> list[int]:
+        """PIDs of every process in the container (from its cgroup), as runc's Processes()."""
+        if self.cgroup_manager is not None:
+            try:
+                return sorted(self.cgroup_manager.get_all_pids())
+            except FileNotFoundError:
+                return []
+        return self._pid_namespace_members()
+
+    def _pid_namespace_members(self) -> list[int]:
+        """Without a cgroup, the container's processes are those in the init's PID namespace."""
+        pid = self.init_pid
+        if not pid or not self._init_alive():
+            return []
+        try:
+            target = os.readlink(f"/proc/{pid}/ns/pid")
+        except OSError:
+            return []
+        found = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.readlink(f"/proc/{name}/ns/pid") == target:
+                        found.append(int(name))
+                except OSError:
+                    continue
+        return sorted(found)
+
+    def pause(self) -> None:
+        from .cgroups.manager import FreezerState
+
+        status = self.status()
+        if status == Status.STOPPED:
+            raise ContainerNotRunning(self.id)
+        if status == Status.PAUSED:
+            raise ContainerPaused(self.id)
+        self._require_cgroups("pause").freeze(FreezerState.FROZEN)
+
+    def resume(self) -> None:
+        from .cgroups.manager import FreezerState
+
+        if self.status() != Status.PAUSED:
+            raise ContainerNotPaused(self.id)
+        self._require_cgroups("resume").freeze(FreezerState.THAWED)
+
+    def set(self, config) -> None:
+        """Update the container's resources (runc's Set); the config is saved when it works."""
+        if self.status() == Status.STOPPED:
+            raise ContainerNotRunning(self.id)
+        manager = self._require_cgroups("set")
+        resources = config.cgroups.resources if config.cgroups is not None else None
+        try:
+            manager.set(resources)
+        except BaseException:
+            # put the previous limits back, as runc does when an update fails half-way
+            if self.config.cgroups is not None and self.config.cgroups.resources is not None:
+                try:
+                    manager.set(self.config.cgroups.resources)
+                except Exception:  # noqa: BLE001 - the original error is the one to report
+                    pass
+            raise
+        self.config = config
+        self._save()
+
+    def stats(self):
+        """A cgroup statistics snapshot (libcontainer.cgroups.stats.Stats) plus interfaces."""
+        return self._require_cgroups("stats").get_stats()
+
+    def notify_oom(self):
+        """What the cgroup backend offers to be told about OOM kills (see its docs)."""
+        return self._require_cgroups("notify_oom").notify_oom()
+
+    def _require_cgroups(self, op: str):
+        if self.cgroup_manager is None:
+            raise ContainerError(f"{op}: container {self.id} has no cgroup configured")
+        return self.cgroup_manager
 
     def signal(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:  # noqa: A002 - runc's name
         status = self.status()

@@ -1,0 +1,68 @@
+"""The parent's side of `exec`: start an additional process in a running container."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from .errors import ContainerStartError
+from .init.sync import Channel, SyncError
+
+
+def start_exec(config, process, init_pid: int, *, cgroup_manager=None) -> int:
+    """Fork a child that joins the container; return the PID of the process in it.
+
+    The returned process is our own child (CLONE_PARENT), so ``process.wait()`` works.
+    """
+    parent, child = Channel.pair()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        from .init import setns_init
+
+        parent.close()
+        setns_init.main(config, process, child, init_pid)
+    child.close()
+    target = None
+    try:
+        msg = parent.expect("pid")
+        target = msg["pid"]
+        process.pid = target
+        _reap(pid)
+        pid = None
+        if cgroup_manager is not None:
+            cgroup_manager.apply(target)
+        parent.send("go")
+        # end-of-file means execve closed the child's end (close-on-exec): it runs
+        msg = parent.recv()
+        if msg is not None:
+            raise SyncError(msg.get("message", "unknown error in exec") if msg.get("type") == "error"
+                            else f"unexpected message {msg.get('type')!r}")
+    except BaseException as e:
+        for p in (target, pid):
+            if p:
+                _kill_and_reap(p)
+        process._reaped = True
+        if isinstance(e, SyncError):
+            raise ContainerStartError(str(e)) from None
+        raise
+    finally:
+        parent.close()
+    return target
+
+
+def _reap(pid: int) -> None:
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return
+    raise SyncError(f"exec: the process joining the container failed (status {status})")
+
+
+def _kill_and_reap(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

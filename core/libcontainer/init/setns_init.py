@@ -1,0 +1,82 @@
+"""The child side of `exec`: join a running container and become a process in it.
+
+Forked from the runtime, the child opens every namespace of the container's init first
+(after the mount namespace is joined, the host's /proc is out of reach), joins them user
+namespace first, then clones once more with CLONE_PARENT: the joined PID namespace only
+applies to children, and CLONE_PARENT makes that grandchild a direct child of the runtime,
+so the caller can wait for it like any process it started.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from .. import namespaces as ns
+from .. import syscalls
+from ..configs.namespace import NS_FILE_NAMES
+from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
+from . import process_setup
+
+
+def main(config, process, chan, init_pid: int) -> None:
+    """Entry point of the forked child. Never returns."""
+    try:
+        _join(config, init_pid)
+        pid = syscalls.get().clone(CLONE_PARENT)
+        if pid == 0:
+            _in_container(config, process, chan)
+        chan.send("pid", pid=pid)
+        os._exit(0)
+    except BaseException as e:  # noqa: BLE001 - everything must reach the parent
+        _report(chan, e)
+    finally:
+        os._exit(1)
+
+
+def _report(chan, e: BaseException) -> None:
+    try:
+        chan.send("error", message=str(e) or type(e).__name__)
+    except OSError:
+        traceback.print_exc()
+
+
+def _join(config, init_pid: int) -> None:
+    sc = syscalls.get()
+    sc.prctl(PR_SET_DUMPABLE, 0)
+    fds = []
+    for ns_type in ns.JOIN_ORDER:
+        entry = ns.find(config.namespaces, ns_type)
+        if entry is None:
+            continue  # the container shares ours: nothing to join
+        path = f"/proc/{init_pid}/ns/{NS_FILE_NAMES[ns_type]}"
+        if os.readlink(path) == os.readlink(f"/proc/self/ns/{NS_FILE_NAMES[ns_type]}"):
+            continue  # setns into our own user namespace is EINVAL; the others are no-ops
+        fds.append((ns_type, os.open(path, os.O_RDONLY | os.O_CLOEXEC)))
+    try:
+        for ns_type, fd in fds:
+            try:
+                sc.setns(fd, ns.CLONE_FLAGS[ns_type])
+            except OSError as e:
+                raise OSError(e.errno, f"joining the container's {NS_FILE_NAMES[ns_type]} namespace: {e.strerror}") from None
+    finally:
+        for _, fd in fds:
+            os.close(fd)
+
+
+def _in_container(config, process, chan) -> None:
+    try:
+        sc = syscalls.get()
+        sc.prctl(PR_SET_DUMPABLE, 0)  # not inherited across clone? it is, but be explicit
+        chan.expect("go")  # the parent has put us in the container's cgroups
+        if ns.find(config.namespaces, "NEWUSER") is not None:
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
+        prepared = process_setup.prepare(config, process)
+        process_setup.apply(sc, config, process, prepared)
+        process_setup.close_fds_on_exec()
+        os.execve(prepared.path, prepared.argv, prepared.env)
+    except BaseException as e:  # noqa: BLE001
+        _report(chan, e)
+    finally:
+        os._exit(127)
