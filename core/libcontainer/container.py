@@ -93,9 +93,11 @@ class Container:
         process.init = True
         fifo = os.path.join(self.state_dir, EXEC_FIFO)
         os.mkfifo(fifo, 0o622)
+        os.chmod(fifo, 0o622)  # not the umask's: an init that dropped root must open it to write
         networks = self._network_strategies()
         try:
-            pid = start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks)
+            pid = start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
+                             container_id=self.id)
         except BaseException:
             os.unlink(fifo)
             self._cleanup_resources()
@@ -121,15 +123,26 @@ class Container:
             raise ContainerError(f"cannot start a container in the {status} state")
         if not self._init_alive():
             raise ContainerError("cannot start a container that has stopped")
+        from . import hooks
+
         fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            data = os.read(fd, 1)
+            data, hook_failure = hooks.read_exec_fifo(fd)  # to end-of-file: the init exec'd
         finally:
             os.close(fd)
         if data:
             os.unlink(fifo)
         else:
             raise ContainerError("cannot start an already running container")
+        if hook_failure:  # a startContainer hook failed and the init exited
+            self._reap_init()
+            raise hooks.HookError(hook_failure)
+        try:
+            hooks.poststart(self.config, self.id, self.init_pid)
+        except hooks.HookError:
+            os.kill(self.init_pid, _signal.SIGKILL)  # runc stops the container
+            self._reap_init()
+            raise
 
     def _start_exec(self, process) -> None:
         """runc's setns process: an additional process in the running container."""
@@ -211,8 +224,16 @@ class Container:
         return self._require_cgroups("stats").get_stats()
 
     def notify_oom(self):
-        """What the cgroup backend offers to be told about OOM kills (see its docs)."""
+        """A notifier that fires on each OOM kill in the container's cgroup.
+
+        The object has fileno() (for a selector), wait(timeout) -> number of events (0 once
+        the cgroup is gone, then .closed is true), iteration and close().
+        """
         return self._require_cgroups("notify_oom").notify_oom()
+
+    def notify_memory_pressure(self, level):
+        """Like notify_oom, for memory pressure: level 0-2 or "low"/"medium"/"critical"."""
+        return self._require_cgroups("notify_memory_pressure").notify_memory_pressure(level)
 
     def _require_cgroups(self, op: str):
         if self.cgroup_manager is None:
@@ -241,6 +262,10 @@ class Container:
         self._cleanup_resources()
         shutil.rmtree(self.state_dir, ignore_errors=True)
         self._saved = {}
+        if self.config.hooks is not None and not self.config.hooks.is_empty():
+            from . import hooks
+
+            hooks.poststop(self.config, self.id)  # last, as in runc; a failure is only logged
 
     # ---- internals -------------------------------------------------------------------
     def _reap_init(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
+from . import console
 from .errors import ContainerStartError
 from .init.sync import Channel, SyncError
 
@@ -15,12 +16,17 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None) -> int:
     The returned process is our own child (CLONE_PARENT), so ``process.wait()`` works.
     """
     parent, child = Channel.pair()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        from .init import setns_init
+    console_conn, own_conn = console.connect(process)  # runc's --console-socket
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            from .init import setns_init
 
-        parent.close()
-        setns_init.main(config, process, child, init_pid)
+            parent.close()
+            setns_init.main(config, process, child, init_pid, console_conn)
+    finally:
+        if own_conn:
+            console_conn.close()
     child.close()
     target = None
     try:
@@ -33,8 +39,10 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None) -> int:
             cgroup_manager.apply(target)
         parent.send("go")
         # end-of-file means execve closed the child's end (close-on-exec): it runs
-        msg = parent.recv()
-        if msg is not None:
+        while (msg := parent.recv()) is not None:
+            if msg.get("type") == "console":
+                console.receive_master(parent, process)
+                continue
             raise SyncError(msg.get("message", "unknown error in exec") if msg.get("type") == "error"
                             else f"unexpected message {msg.get('type')!r}")
     except BaseException as e:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import signal
 
+from . import console, hooks, syscalls
 from . import namespaces as ns
-from . import syscalls, userns
 from .errors import ContainerStartError
+from .init import process_setup
 from .init.sync import Channel, SyncError
 
 
-def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=()) -> int:
+def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=(), container_id: str = "") -> int:
     """Clone the init and bring it to the point where it waits on the exec FIFO.
 
     Returns the init's PID (in our PID namespace). The caller owns the child: it is ours to
@@ -29,19 +30,27 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
     parent, child = Channel.pair()
     fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC)
     try:
+        console_conn, own_conn = console.connect(process)  # runc's --console-socket
+    except BaseException:
+        os.close(fifo_fd)
+        raise
+    try:
         pid = sc.clone(flags)
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import standard
 
             parent.close()
-            standard.main(config, process, child, fifo_fd)
+            standard.main(config, process, child, fifo_fd, container_id, console_conn)
     finally:
         os.close(fifo_fd)
+        if own_conn:
+            console_conn.close()
     child.close()
     process.pid = pid
     try:
-        if ns.find(config.namespaces, "NEWUSER") is not None:
-            userns.write_maps(pid, config)
+        # id maps written; a staged start (joins by path, time ns) hands over the real init
+        pid = process.pid = ns.settle_init(parent, config, pid)
+        process_setup.write_oom_score_adj(pid, config, process)
         if cgroup_manager is not None:
             cgroup_manager.apply(pid)
             if config.cgroups is not None and config.cgroups.resources is not None:
@@ -49,7 +58,11 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         for strategy, network in networks:
             strategy.create(network, pid)
         parent.send("go")
-        parent.expect("ready")
+        parent.serve_until("ready", {
+            "hooks": lambda msg: hooks.serve_prestart(parent, config, container_id, pid),
+            "console": lambda msg: None,  # the pty master rides along; taken below
+        })
+        console.receive_master(parent, process)
     except BaseException as e:
         _kill_and_reap(pid)
         process._reaped = True

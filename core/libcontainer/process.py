@@ -51,15 +51,22 @@ class Process:
     console_socket: object = None
     console_width: int = 0
     console_height: int = 0
+    #: Allocate a pty in the container (OCI process.terminal); the master goes to
+    #: ``console_socket`` or, without one, to ``console_master`` (see libcontainer.console).
+    terminal: bool = False
     init: bool = False
 
     # filled in once started
     pid: int | None = field(default=None, init=False)
     _status: ExitStatus | None = field(default=None, init=False, repr=False)
     _reaped: bool = field(default=False, init=False, repr=False)
+    #: The pty master when ``terminal`` is set and there is no console socket; the caller closes it.
+    console_master: int | None = field(default=None, init=False)
 
     def stdio_fds(self) -> list[int | None]:
         """The three descriptors to install as 0, 1, 2 (None: keep the inherited one)."""
+        if self.terminal:
+            return [None, None, None]  # the pty is the stdio, as in runc
         out = []
         for f in (self.stdin, self.stdout, self.stderr):
             if f is None:

@@ -1,19 +1,25 @@
-"""The cgroupfs (v1) driver: path resolution on injected text, and the real thing.
+"""The cgroupfs (v1) driver: path resolution on injected text, the devices emulator, and
+the manager on the real hierarchies (placement, joining, cpuset inheritance, freeze while
+tasks fork, destroy ownership).
 
-The real test works only below this process's own cgroup in each hierarchy, in a directory
-named after the test run, moves only a ``sleep`` it started, and removes everything after.
+Real tests work only inside a ``cgroup_sandbox`` (below this process's own cgroup in each
+hierarchy), move only processes they started, and remove everything after.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
 import types
 
 import pytest
+from cgroup_sandbox import CgroupSandbox, proc_cgroups, task_state, v1_available
 
 from libcontainer.cgroups.manager import FreezerState
-from libcontainer.errors import ConfigError, NotBuiltError
+from libcontainer.configs import Cgroup, DeviceRule, Resources
+from libcontainer.errors import ConfigError
 
 paths = pytest.importorskip("libcontainer_cgroupfs.paths")
 manager_mod = pytest.importorskip("libcontainer_cgroupfs.manager")
@@ -80,61 +86,190 @@ def test_path_and_name_conflict_and_devices_required():
     assert "devices" not in paths.resolve(skip, no_devices, PROC_CGROUP)
 
 
-def test_manager_from_persisted_paths_and_unhandled_resource():
+def test_separately_mounted_cpu_and_cpuacct():
+    info = MOUNTINFO.replace(
+        "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct",
+        "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+        "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct",
+    )
+    got = paths.resolve(cg(path="/c1"), info, PROC_CGROUP.replace("2:cpu,cpuacct", "2:cpu"))
+    assert got["cpu"] == "/sys/fs/cgroup/cpu/c1" and got["cpuacct"] == "/sys/fs/cgroup/cpuacct/c1"
+
+
+def test_unified_and_unmounted_controllers_are_refused():
     m = manager_mod.FsManager(cg(path="/x"), {"devices": "/nonexistent/x", "": "/u"})
     assert m.get_paths() == {"devices": "/nonexistent/x"} and not m.exists()
-    with pytest.raises(NotBuiltError, match="resources.blkio_weight"):
-        m.set(types.SimpleNamespace(blkio_weight=500, memory=0))
-    with pytest.raises(NotBuiltError):
-        m.get_stats()
+    with pytest.raises(ConfigError, match="unified"):
+        m.set(Resources(unified={"memory.max": "1"}))
+    with pytest.raises(OSError, match="cannot set net_cls limit: container could not join or create cgroup"):
+        m.set(Resources(net_cls_classid=0x100001, skip_devices=True))
 
 
-def _v1_available() -> bool:
+# ---- the devices emulator (pure) --------------------------------------------------------
+
+emu = pytest.importorskip("libcontainer_cgroupfs.devices_emulator")
+
+
+def rule(kind, major, minor, perms, allow):
+    return DeviceRule(type=kind, major=major, minor=minor, permissions=perms, allow=allow)
+
+
+def writes(current_list, rules):
+    return [(r.allow, r.cgroup_string()) for r in emu.from_list(current_list).transition(emu.from_rules(rules))]
+
+
+def test_emulator_from_allow_all_denies_then_allows():
+    got = writes("a *:* rwm\n", [rule("a", -1, -1, "rwm", False), rule("c", 1, 3, "rwm", True)])
+    assert got == [(False, "a"), (True, "c 1:3 rwm")]
+
+
+def test_emulator_update_never_widens():
+    current = "c 1:3 rwm\nc 1:5 rwm\nc *:* m\n"
+    target = [rule("a", -1, -1, "rwm", False), rule("c", 1, 3, "rwm", True), rule("c", 1, 5, "r", True),
+              rule("c", -1, -1, "m", True), rule("b", 254, 0, "r", True)]
+    got = writes(current, target)
+    # only the differences: no "a" write, so there is no window at all
+    assert got == [(False, "c 1:5 wm"), (True, "b 254:0 r")]
+    assert writes(current, target[:1] + [rule("c", 1, 3, "rwm", True), rule("c", 1, 5, "rwm", True),
+                                         rule("c", -1, -1, "m", True)]) == []
+
+
+def test_emulator_refuses_hole_in_wildcard_and_bad_types():
+    with pytest.raises(emu.EmulatorError, match="cannot punch hole"):
+        emu.from_rules([rule("a", -1, -1, "rwm", False), rule("c", 1, -1, "rwm", True), rule("c", 1, 3, "r", False)])
+    with pytest.raises(emu.EmulatorError, match="p is not a valid device type"):
+        emu.from_rules([rule("p", 1, 1, "rwm", True)])
+    # a blacklist: allow all, deny one; "a" in the list means allow-all
+    e = emu.from_rules([rule("a", -1, -1, "rwm", True), rule("b", 8, 0, "w", False)])
+    assert e.is_blacklist() and e.rules == {("b", 8, 0): frozenset("w")}
+
+
+# ---- the manager on the real hierarchies ---------------------------------------------------
+
+
+
+@pytest.fixture
+def sandbox():
+    reason = v1_available()
+    if reason:
+        pytest.skip(reason)
+    sb = CgroupSandbox("lc-mgr")
     try:
-        with open("/proc/self/mountinfo") as f:
-            mounts = paths.parse_mountinfo(f.read())
-    except OSError:
-        return False
-    return os.geteuid() == 0 and {"pids", "freezer", "memory", "cpu", "devices"} <= set(mounts)
+        yield sb
+        left = sb.leftovers()
+        assert not left, f"cgroups leaked: {left}"
+    finally:
+        sb.cleanup()
+
+
+@pytest.fixture
+def sleeper():
+    procs = []
+
+    def start():
+        p = subprocess.Popen(["sleep", "60"])
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        p.kill()
+        p.wait()
+
+
+def _manager(cgroup):
+    from libcontainer import plugins
+
+    return plugins.cgroup_manager(cgroup, driver="cgroupfs")
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not _v1_available(), reason="needs root and cgroup v1 hierarchies")
-def test_real_cgroupfs_lifecycle():
-    from libcontainer import plugins
-
-    group = cg(parent=f"lc-pytest-{os.getpid()}", name="c1")
-    manager = plugins.cgroup_manager(group, driver="cgroupfs")
-    sleeper = subprocess.Popen(["sleep", "60"])
-    created = manager.get_paths()
+def test_apply_places_init_and_later_processes_everywhere(sandbox, sleeper):
+    m = _manager(Cgroup(parent=sandbox.relative("pod"), name="c1", resources=Resources(skip_devices=True)))
+    first, second = sleeper(), sleeper()
     try:
-        manager.apply(sleeper.pid)
-        assert manager.exists()
-        assert manager.get_pids() == [sleeper.pid]
-        assert sleeper.pid in manager.get_all_pids()
-        if "cpuset" in created:
-            assert open(os.path.join(created["cpuset"], "cpuset.cpus")).read().strip()
-        resources = types.SimpleNamespace(
-            pids_limit=42, memory=64 << 20, memory_swap=0, cpu_shares=512,
-            cpu_period=100000, cpu_quota=50000, cpuset_cpus="", cpuset_mems="",
-            devices=[], freezer="", skip_devices=False, blkio_weight=0,
-        )
-        manager.set(resources)
-        read = lambda sub, f: open(os.path.join(created[sub], f)).read().strip()  # noqa: E731
-        assert read("pids", "pids.max") == "42"
-        assert read("memory", "memory.limit_in_bytes") == str(64 << 20)
-        assert read("cpu", "cpu.shares") == "512"
-        assert read("cpu", "cpu.cfs_quota_us") == "50000"
-        manager.freeze(FreezerState.FROZEN)
-        assert manager.get_freezer_state() is FreezerState.FROZEN
-        manager.freeze(FreezerState.THAWED)
-        assert manager.get_freezer_state() is FreezerState.THAWED
-        with pytest.raises(NotBuiltError, match="blkio_weight"):
-            manager.set(types.SimpleNamespace(blkio_weight=300))
+        m.apply(first.pid)
+        m.apply(second.pid)  # an exec'd process joins the existing cgroups
+        for pid in (first.pid, second.pid):
+            seen = proc_cgroups(pid)
+            for sub, (mountpoint, own) in sandbox.hierarchies.items():
+                assert seen[sub] == os.path.join(own, sandbox.relative("pod", "c1")), sub
+                assert m.path(sub) == os.path.join(mountpoint, own.lstrip("/"), sandbox.relative("pod", "c1"))
+        assert sorted(m.get_pids()) == sorted([first.pid, second.pid])
+        # cpuset: cpus/mems inherited level by level before the first task joined
+        with open("/sys/fs/cgroup/cpuset/cpuset.cpus") as f:
+            root_cpus = f.read()
+        for level in (sandbox.dir("cpuset", "pod"), m.path("cpuset")):
+            with open(os.path.join(level, "cpuset.cpus")) as f:
+                assert f.read() == root_cpus
     finally:
-        sleeper.kill()
-        sleeper.wait()
-        manager.destroy()
-    for path in created.values():
-        assert not os.path.exists(path)
-        assert not os.path.exists(os.path.dirname(path))  # the parent it made, too
+        first.kill(), second.kill(), first.wait(), second.wait()
+        m.destroy()
+    assert not os.path.exists(m.path("memory")) and not os.path.exists(sandbox.dir("memory", "pod"))
+
+
+@pytest.mark.integration
+def test_destroy_spares_what_it_did_not_create(sandbox, sleeper):
+    existing = {sub: sandbox.dir(sub, "mine") for sub in sandbox.hierarchies}
+    for d in existing.values():
+        os.mkdir(d)
+    m = _manager(Cgroup(path=sandbox.relative("mine"), resources=Resources(skip_devices=True)))
+    p = sleeper()
+    m.apply(p.pid)
+    p.kill(), p.wait()
+    m.destroy()
+    assert all(os.path.isdir(d) for d in existing.values())  # found, not made: kept
+    # joining explicit paths: the pid goes in, nothing is configured, nothing removed
+    joined = _manager(Cgroup(paths=dict(existing), resources=Resources(pids_limit=7, skip_devices=True)))
+    q = sleeper()
+    joined.apply(q.pid)
+    joined.set(joined.get_cgroups().resources)
+    assert proc_cgroups(q.pid)["pids"].endswith("/mine")
+    with open(os.path.join(existing["pids"], "pids.max")) as f:
+        assert f.read().strip() == "max"
+    q.kill(), q.wait()
+    joined.destroy()
+    # rebuilt from state.json (paths persisted) it still knows the cgroups are not its own
+    manager_mod.FsManager(joined.get_cgroups(), joined.get_paths()).destroy()
+    assert all(os.path.isdir(d) for d in existing.values())
+    for d in existing.values():
+        os.rmdir(d)
+
+
+FORKER = "import os, time\nwhile True:\n    pid = os.fork()\n    if pid == 0:\n        time.sleep(0.02); os._exit(0)\n    os.waitpid(pid, 0)\n"
+
+
+@pytest.mark.integration
+def test_freeze_waits_for_frozen_while_tasks_fork(sandbox):
+    m = _manager(Cgroup(path=sandbox.relative("frz"), resources=Resources(skip_devices=True, pids_limit=64)))
+    m.apply(-1)
+    m.set(m.get_cgroups().resources)
+    # processes that fork continuously, started inside the cgroup
+    def join():  # in the child, before exec: every hierarchy, so kill_all reaches it
+        for path in m.get_paths().values():
+            with open(os.path.join(path, "cgroup.procs"), "w") as f:
+                f.write("0")
+
+    procs = []
+    try:
+        procs.extend(subprocess.Popen([sys.executable, "-c", FORKER], preexec_fn=join) for _ in range(3))
+        time.sleep(0.3)
+        for _ in range(5):
+            m.freeze(FreezerState.FROZEN)
+            assert m.get_freezer_state() is FreezerState.FROZEN
+            pids = m.get_all_pids()
+            assert pids and all(task_state(pid) == "D" for pid in pids), [(p, task_state(p)) for p in pids]
+            count = len(pids)
+            time.sleep(0.1)
+            assert len(m.get_all_pids()) == count  # nothing forks while frozen
+            m.freeze(FreezerState.THAWED)
+            assert m.get_freezer_state() is FreezerState.THAWED
+            time.sleep(0.05)
+        assert any(task_state(pid) != "D" for pid in m.get_all_pids())
+    finally:
+        m.kill_all(9)
+        for p in procs:
+            p.kill()
+            p.wait()
+        m.destroy()
+    assert not m.exists()

@@ -255,3 +255,39 @@ def test_calls_on_one_container_are_serialized(state_root):
         for name in os.listdir(d):
             os.unlink(os.path.join(d, name))
         os.rmdir(d)
+
+
+def test_exec_with_a_terminal_gets_a_pty_of_the_container(rootfs, state_root, no_leaks):
+    cfg = make_config(rootfs)
+    cfg.mounts.append(Mount(source="devpts", destination="/dev/pts", device="devpts", flags=0xA,
+                            data="newinstance,ptmxmode=0666,mode=0620"))
+    factory = Factory(state_root)
+    container = factory.create("tty", cfg)
+    init = Process(args=["/bin/sleep", "1000"])
+    proc = None
+    try:
+        container.run(init)
+        proc = Process(args=["/bin/sh", "-c", "tty; exit 4"], terminal=True,
+                       console_width=100, console_height=30)
+        container.start(proc)
+        assert proc.console_master is not None
+        # from outside: stdin of the exec'd process is a pty slave (major 136)
+        st = os.stat(f"/proc/{proc.pid}/fd/0")
+        assert os.major(st.st_rdev) == 136
+        data = b""
+        while True:
+            try:
+                chunk = os.read(proc.console_master, 1024)
+            except OSError:  # EIO once the slave side is closed
+                break
+            if not chunk:
+                break
+            data += chunk
+        assert proc.wait().code == 4
+        assert data.decode().strip().startswith("/dev/pts/")
+    finally:
+        if proc is not None and proc.console_master is not None:
+            os.close(proc.console_master)
+        container.signal(signal.SIGKILL)
+        init.wait()
+        container.destroy()

@@ -81,6 +81,19 @@ class CgroupManager(abc.ABC):
         """How many processes the OOM killer has killed in this cgroup (0 if unknown)."""
         return 0
 
+    def notify_oom(self):
+        """A notifier that fires on every OOM event in the container's memory cgroup.
+
+        Returns an object with ``fileno()``, ``wait(timeout) -> count`` (0 on timeout or
+        once the cgroup is gone, ``closed`` then true), iteration and ``close()``; see
+        ``libcontainer.cgroups.notify``. Backends without the facility raise NotImplementedError.
+        """
+        raise NotImplementedError(f"cgroup driver {self.driver!r} cannot notify on OOM")
+
+    def notify_memory_pressure(self, level):
+        """Like ``notify_oom``, for memory pressure at ``level`` (0-2 or low/medium/critical)."""
+        raise NotImplementedError(f"cgroup driver {self.driver!r} cannot notify on memory pressure")
+
     def kill_all(self, signal: int) -> None:
         """Send ``signal`` to every process in the cgroup (``cgroup.kill`` where it exists)."""
         import os

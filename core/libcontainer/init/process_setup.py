@@ -1,21 +1,27 @@
-"""Process attributes the init applies last, just before the exec FIFO and execve."""
+"""Process attributes the init applies last, just before the exec FIFO and execve.
+
+The order is runc's (standard_init_linux.go / finalizeNamespace): limits and umask while
+still root, then the user (groups, gid, uid), then what a change of credentials undoes
+(the parent-death signal), then the working directory and no_new_privs, and the program is
+looked up last, as the user that will run it.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import shutil
-from dataclasses import dataclass
+import signal
+from dataclasses import dataclass, field
 
-from .. import user
-from ..syscalls import PR_SET_NO_NEW_PRIVS
+from .. import user, userns
+from ..configs.rlimit import RLIMIT_TYPES
+from ..syscalls import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG
 
-_RLIMITS = {
-    "RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
-    "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
-    "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
-    "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
-}
+#: runc's umask when neither the process nor the config sets one.
+DEFAULT_UMASK = 0o022
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass
@@ -24,37 +30,180 @@ class Prepared:
     argv: list
     env: dict
     user: user.ExecUser
+    parent_pid: int = 0
+    env_list: list = field(default_factory=list)
 
 
 def prepare(config, process) -> Prepared:
-    """Resolve the user and the program inside the container (so a typo fails `create`)."""
+    """Resolve the user in the container's files (after pivot_root), so a typo fails `create`."""
     env = list(process.env or [])
     exec_user = user.resolve(process.user, process.additional_groups)
-    if not any(e.startswith("HOME=") for e in env):
-        env.append(f"HOME={exec_user.home}")
-    path = lookup(process.args[0], env, process.cwd)
-    return Prepared(path, list(process.args), dict(e.split("=", 1) for e in env if "=" in e), exec_user)
+    if not any(e.startswith("HOME=") and len(e) > 5 for e in env):
+        env = [e for e in env if not e.startswith("HOME=")] + [f"HOME={exec_user.home}"]
+    check_mapped(exec_user)
+    make_cwd(process.cwd)
+    return Prepared(path="", argv=list(process.args), env=_env_dict(env), user=exec_user,
+                    parent_pid=os.getppid(), env_list=env)
 
 
 def apply(sc, config, process, prepared: Prepared) -> None:
     for rl in list(config.rlimits or ()) + list(process.rlimits or ()):
-        resource.setrlimit(rlimit_number(rl.type), (rl.soft, rl.hard))
-    oom = process.oom_score_adj if process.oom_score_adj is not None else config.oom_score_adj
-    if oom is not None:
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write(str(oom))
-    if process.umask is not None:
-        os.umask(process.umask)
-    for target, fd in enumerate(process.stdio_fds()):
-        if fd is not None and fd != target:
-            os.dup2(fd, target, inheritable=True)
-    u = prepared.user
-    os.setgroups(u.sgids)
-    os.setresgid(u.gid, u.gid, u.gid)
-    os.setresuid(u.uid, u.uid, u.uid)
-    os.chdir(process.cwd or "/")
+        set_rlimit(rl)
+    umask = process.umask if process.umask is not None else config.umask
+    os.umask(DEFAULT_UMASK if umask is None else umask)
+    install_stdio(process.stdio_fds())
+    install_extra_files(extra_fds(process))
+    set_user(prepared.user)
+    if config.parent_death_signal:
+        restore_parent_death_signal(sc, config.parent_death_signal, prepared.parent_pid)
+    cwd = process.cwd or "/"
+    try:
+        os.chdir(cwd)
+    except OSError as e:
+        raise OSError(e.errno, f"chdir to cwd ({cwd!r}) set in config.json failed: {e.strerror}") from None
     if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
         sc.prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prepared.path = lookup(process.args[0], prepared.env_list, cwd)
+
+
+def _env_dict(env: list[str]) -> dict:
+    out = {}
+    for e in env:
+        key, sep, value = e.partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+def check_mapped(exec_user: user.ExecUser) -> None:
+    """runc checks before setuid(2), which would only say EINVAL."""
+    if not _id_mapped("/proc/self/uid_map", exec_user.uid):
+        raise PermissionError("cannot set uid to unmapped user in user namespace")
+    if not _id_mapped("/proc/self/gid_map", exec_user.gid):
+        raise PermissionError("cannot set gid to unmapped user in user namespace")
+
+
+def _id_mapped(map_path: str, value: int) -> bool:
+    try:
+        with open(map_path) as f:
+            lines = [ln.split() for ln in f if ln.strip()]
+    except OSError:
+        return True
+    return any(int(inside) <= value < int(inside) + int(count) for inside, _outside, count in lines)
+
+
+def make_cwd(cwd: str) -> None:
+    """runc creates a missing cwd (0755, as root) inside the new root."""
+    if cwd and cwd != "/":
+        try:
+            os.makedirs(cwd, 0o755, exist_ok=True)
+        except FileExistsError:
+            pass  # a non-directory: chdir reports it
+
+
+def set_user(u: user.ExecUser) -> None:
+    """Supplementary groups (when setgroups is allowed here), then gid, then uid."""
+    if userns.setgroups_allowed():
+        os.setgroups(u.sgids)
+    elif u.sgids:
+        raise PermissionError("cannot set any additional groups in a rootless container")
+    os.setresgid(u.gid, u.gid, u.gid)
+    os.setresuid(u.uid, u.uid, u.uid)
+
+
+def restore_parent_death_signal(sc, sig: int, parent_pid: int) -> None:
+    """A change of credentials clears the parent-death signal: set it again.
+
+    If the parent died in between, the signal was missed: die as runc does.
+    """
+    sc.prctl(PR_SET_PDEATHSIG, sig)
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def install_stdio(fds: list[int | None]) -> None:
+    """Put the process's stdio on 0, 1, 2, inheritable.
+
+    Every source is first copied above 2, so that one source sitting on another target's
+    number (stdout given as fd 0, say) is not overwritten before it is used.
+    """
+    copies = []
+    for fd in fds:
+        copies.append(None if fd is None else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3))
+    for target, copy in enumerate(copies):
+        if copy is not None:
+            os.dup2(copy, target, inheritable=True)
+            os.close(copy)
+
+
+def extra_fds(process) -> list[int]:
+    """Process.extra_files as descriptors (ints or file objects), in order."""
+    return [f if isinstance(f, int) else f.fileno() for f in (getattr(process, "extra_files", None) or ())]
+
+
+def kept_fds(process) -> range:
+    """What survives execve: stdio and the extra files at 3.. (runc's --preserve-fds)."""
+    return range(3 + len(extra_fds(process)))
+
+
+def _move_above(fd: int, floor: int) -> int:
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    os.close(fd)
+    return new
+
+
+def make_room(process, chan, *fds: int | None) -> list[int | None]:
+    """Move the runtime's own descriptors out of 3..2+len(extra_files) before those are filled.
+
+    The sync channel (its socket object takes the moved descriptor, so an error after the
+    extra files are installed still reaches the parent and never writes into one of them)
+    and the given descriptors (the exec FIFO's O_PATH fd...) are dup'ed above the range and
+    their old numbers closed. Returns ``fds`` with the moved numbers.
+    """
+    floor = 3 + len(extra_fds(process))
+    if floor == 3:
+        return list(fds)
+    if chan is not None and chan.sock.fileno() < floor:
+        import socket
+
+        chan.sock = socket.socket(fileno=_move_above(chan.sock.detach(), floor))
+    return [_move_above(fd, floor) if fd is not None and fd < floor else fd for fd in fds]
+
+
+def install_extra_files(fds: list[int]) -> None:
+    """Extra files become 3, 4, ... in order, inheritable (runc's ExtraFiles / LISTEN_FDS).
+
+    Each source is first copied above the target range, so a source sitting on another
+    one's target number is read before it is overwritten; whatever else held a target
+    number must have been moved by :func:`make_room`.
+    """
+    if not fds:
+        return
+    floor = 3 + len(fds)
+    copies = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor) for fd in fds]
+    for i, copy in enumerate(copies):
+        os.dup2(copy, 3 + i, inheritable=True)
+        os.close(copy)
+
+
+def set_rlimit(rl) -> None:
+    try:
+        resource.setrlimit(rlimit_number(rl.type), (rl.soft, rl.hard))
+    except (OSError, ValueError) as e:
+        raise OSError(getattr(e, "errno", None) or 1, f"error setting rlimit type {rl.type}: {e}") from None
+
+
+def write_oom_score_adj(pid: int, config, process) -> None:
+    """Parent side: written for the init from outside, before it goes on.
+
+    In a new user namespace the init has no privilege over the host's view of itself, so
+    it could raise its score but never lower it; runc writes it before the namespaces too.
+    """
+    oom = process.oom_score_adj if process.oom_score_adj is not None else config.oom_score_adj
+    if oom is None:
+        return
+    with open(f"/proc/{pid}/oom_score_adj", "w") as f:
+        f.write(str(oom))
 
 
 def lookup(arg0: str, env: list[str], cwd: str) -> str:
@@ -63,7 +212,7 @@ def lookup(arg0: str, env: list[str], cwd: str) -> str:
         if not os.path.exists(target):
             raise FileNotFoundError(f'exec: "{arg0}": stat {arg0}: no such file or directory')
         return arg0
-    path_env = next((e[5:] for e in env if e.startswith("PATH=")), "/usr/local/bin:/usr/bin:/bin")
+    path_env = next((e[5:] for e in env if e.startswith("PATH=")), DEFAULT_PATH)
     found = shutil.which(arg0, path=path_env)
     if found is None:
         raise FileNotFoundError(f'exec: "{arg0}": executable file not found in $PATH')
@@ -74,7 +223,7 @@ def rlimit_number(name) -> int:
     if isinstance(name, int):
         return name
     try:
-        return _RLIMITS[name]
+        return RLIMIT_TYPES[name]
     except KeyError:
         raise ValueError(f"unknown rlimit type {name!r}") from None
 

@@ -12,20 +12,20 @@ from __future__ import annotations
 import os
 import traceback
 
+from .. import console, syscalls
 from .. import namespaces as ns
-from .. import syscalls
 from ..configs.namespace import NS_FILE_NAMES
 from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
 from . import process_setup
 
 
-def main(config, process, chan, init_pid: int) -> None:
+def main(config, process, chan, init_pid: int, console_conn=None) -> None:
     """Entry point of the forked child. Never returns."""
     try:
         _join(config, init_pid)
         pid = syscalls.get().clone(CLONE_PARENT)
         if pid == 0:
-            _in_container(config, process, chan)
+            _in_container(config, process, chan, console_conn)
         chan.send("pid", pid=pid)
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
@@ -64,17 +64,20 @@ def _join(config, init_pid: int) -> None:
             os.close(fd)
 
 
-def _in_container(config, process, chan) -> None:
+def _in_container(config, process, chan, console_conn) -> None:
     try:
         sc = syscalls.get()
-        sc.prctl(PR_SET_DUMPABLE, 0)  # not inherited across clone? it is, but be explicit
         chan.expect("go")  # the parent has put us in the container's cgroups
+        os.setsid()  # a session of its own, as runc's exec'd processes get
         if ns.find(config.namespaces, "NEWUSER") is not None:
             os.setresgid(0, 0, 0)
             os.setresuid(0, 0, 0)
+        if getattr(process, "terminal", False):
+            console.setup(process, chan, console_conn, mount=False)
         prepared = process_setup.prepare(config, process)
+        process_setup.make_room(process, chan)  # extra files take 3..
         process_setup.apply(sc, config, process, prepared)
-        process_setup.close_fds_on_exec()
+        process_setup.close_fds_on_exec(process_setup.kept_fds(process))
         os.execve(prepared.path, prepared.argv, prepared.env)
     except BaseException as e:  # noqa: BLE001
         _report(chan, e)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 import traceback
 
-from .. import rootfs, syscalls
+from .. import console, hooks, rootfs, syscalls
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
 from . import namespaces_setup, process_setup
 
 
-def main(config, process, chan, fifo_fd: int) -> None:
+def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
     """Entry point in the child. Never returns."""
     try:
-        _init(config, process, chan, fifo_fd)
+        _init(config, process, chan, fifo_fd, container_id, console_conn)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
         try:
             chan.send("error", message=str(e) or type(e).__name__)
@@ -29,7 +29,7 @@ def main(config, process, chan, fifo_fd: int) -> None:
         os._exit(1)
 
 
-def _init(config, process, chan, fifo_fd: int) -> None:
+def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
     sc = syscalls.get()
     # Until execve, nothing in the container may ptrace us or open /proc/PID/exe: that
     # file is the host's Python interpreter (CVE-2019-5736).
@@ -37,12 +37,20 @@ def _init(config, process, chan, fifo_fd: int) -> None:
     if config.parent_death_signal:
         sc.prctl(PR_SET_PDEATHSIG, config.parent_death_signal)
 
+    namespaces_setup.stage(sc, config, chan)  # joins by path, time ns: forks the real init
     chan.expect("go")  # uid/gid maps written, cgroups applied by the parent
+    os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
     namespaces_setup.enter(sc, config)
-    rootfs.setup(sc, config)
+    init_hooks = hooks.InitHooks(chan, config, process, container_id)
+    rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot)
+    if process.terminal:  # runc: after the mounts, before finalizing the rootfs
+        console.setup(process, chan, console_conn)
     namespaces_setup.apply_sysctls(config)
     rootfs.finalize(sc, config)
     prepared = process_setup.prepare(config, process)
+    if process.terminal:
+        console.give_to(prepared.user.uid)
+    (fifo_fd,) = process_setup.make_room(process, chan, fifo_fd)  # extra files take 3..
     process_setup.apply(sc, config, process, prepared)
 
     chan.send("ready", pid=os.getpid())
@@ -51,5 +59,6 @@ def _init(config, process, chan, fifo_fd: int) -> None:
     # pivot_root, reopened for writing through /proc/self/fd.
     fifo = os.open(f"/proc/self/fd/{fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
     os.write(fifo, b"0")
-    process_setup.close_fds_on_exec()
+    init_hooks.start_container(fifo)  # a failure is written to the FIFO for `start`
+    process_setup.close_fds_on_exec(process_setup.kept_fds(process))
     os.execve(prepared.path, prepared.argv, prepared.env)

@@ -3,6 +3,10 @@
 Small and explicit on purpose: the child runs between clone and execve, where a hung or
 half-read message would leave a process stuck in namespaces nobody cleans up. The child's
 end is close-on-exec, so a successful execve shows up in the parent as end-of-file.
+
+Besides "go" / "ready" / "error", the init may ask for things mid-way and wait for the
+answer ("hooks" -> "hooks_done": the runtime's prestart/createRuntime hooks), and may pass a
+descriptor along with a message ("console": the pty master, as SCM_RIGHTS).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class Channel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._buf = b""
+        self._fds: list[int] = []
 
     @classmethod
     def pair(cls) -> tuple[Channel, Channel]:
@@ -32,10 +37,20 @@ class Channel:
         fields["type"] = kind
         self.sock.sendall(json.dumps(fields).encode() + b"\n")
 
+    def send_fd(self, kind: str, fd: int, **fields) -> None:
+        """One message with a descriptor attached (the peer gets it from take_fd)."""
+        fields["type"] = kind
+        socket.send_fds(self.sock, [json.dumps(fields).encode() + b"\n"], [fd])
+
+    def take_fd(self) -> int | None:
+        """The oldest descriptor received and not yet taken (ours to close)."""
+        return self._fds.pop(0) if self._fds else None
+
     def recv(self) -> dict | None:
         """The next message, or None at end-of-file (the peer exec'd or died)."""
         while b"\n" not in self._buf:
-            chunk = self.sock.recv(65536)
+            chunk, fds, _, _ = socket.recv_fds(self.sock, 65536, 4, socket.MSG_CMSG_CLOEXEC)
+            self._fds.extend(fds)
             if not chunk:
                 return None
             self._buf += chunk
@@ -52,10 +67,28 @@ class Channel:
             raise SyncError(f"unexpected message {msg.get('type')!r}, wanted {kind!r}")
         return msg
 
+    def serve_until(self, kind: str, handlers: dict) -> dict:
+        """Answer the peer's requests (``handlers[type](msg)``) until a ``kind`` message."""
+        while True:
+            msg = self.recv()
+            if msg is None:
+                raise SyncError(f"container init closed the channel while the runtime waited for {kind!r}")
+            t = msg.get("type")
+            if t == kind:
+                return msg
+            if t == "error":
+                raise SyncError(msg.get("message", "unknown error in container init"))
+            handler = handlers.get(t)
+            if handler is None:
+                raise SyncError(f"unexpected message {t!r}, wanted {kind!r}")
+            handler(msg)
+
     def fileno(self) -> int:
         return self.sock.fileno()
 
     def close(self) -> None:
+        while self._fds:
+            os.close(self._fds.pop())
         self.sock.close()
 
     def detach_fd(self) -> int:

@@ -1,32 +1,95 @@
-"""Building the container's root filesystem, from inside its new mount namespace."""
+"""Building the container's root filesystem, from inside its new mount namespace.
+
+``setup`` is runc's prepareRootfs: propagation, the rootfs bind, every configured mount,
+/dev, then pivot_root (or MS_MOVE + chroot). ``finalize`` is runc's finalizeRootfs plus the
+read-only and masked paths, which runc applies right after the sysctls -- the init calls it
+after writing them, because /proc/sys is itself usually one of the read-only paths.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import time
 
-from ..syscalls import MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE
-from . import mounts, pivot
+from .. import namespaces as ns
+from ..syscalls import MS_BIND, MS_RDONLY, MS_REMOUNT
+from . import devices, masked, mounts, pivot, propagation, safepath
+from .safepath import clean, fd_path
 
 
-def setup(sc, config) -> None:
-    """Everything from the first mount to being inside the new root."""
-    # Nothing we mount may propagate back to the host: make the whole tree a slave (or
-    # what the config asks) before the first mount.
-    sc.mount(None, "/", None, config.root_propagation or (MS_SLAVE | MS_REC), None)
+def setup(sc, config, before_pivot=None) -> None:
+    """Everything from the first mount to being inside the new root.
+
+    ``before_pivot`` runs when the mounts and /dev are made and the host's tree is still in
+    view: the prestart/createRuntime/createContainer hooks (libcontainer.hooks).
+    """
+    propagation.prepare_root(sc, config)
     rootfs = config.rootfs
-    sc.mount(rootfs, rootfs, None, MS_BIND | MS_REC, None)
     root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        mounts.mount_all(root_fd, config.mounts)
+        ctx = mounts.MountContext(root_fd, cgroupns=ns.find(config.namespaces, "NEWCGROUP") is not None)
+        mounts.mount_all(ctx, config.mounts)
+        setup_dev = devices.needs_setup_dev(config)
+        if setup_dev:
+            devices.create_devices(root_fd, config)
+            devices.setup_ptmx(root_fd)
+            devices.setup_dev_symlinks(root_fd)
     finally:
         os.close(root_fd)
+    if before_pivot is not None:
+        before_pivot()
+    os.chdir(rootfs)
     if config.no_pivot_root:
         pivot.move_root(rootfs)
-    else:
+    elif ns.find(config.namespaces, "NEWNS") is not None:
         pivot.pivot_root(rootfs)
+    else:
+        pivot.chroot()
+    if setup_dev:
+        devices.reopen_dev_null()
+
+
+def remount_readonly(sc, root_fd: int, m) -> None:
+    """Make a mount that was kept writable during setup (tmpfs, /dev) read-only."""
+    flags = (m.flags or 0) | MS_REMOUNT | MS_BIND | MS_RDONLY
+    for _ in range(5):
+        fd = safepath.open_in_root(root_fd, m.destination)
+        try:
+            sc.mount(None, fd_path(fd), None, flags, None)
+            return
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                raise
+        finally:
+            os.close(fd)
+        time.sleep(0.1)
+    raise OSError(errno.EBUSY, f"unable to mount {m.destination} as readonly max retries reached")
+
+
+def set_readonly(sc) -> None:
+    """Remount / read-only; if the kernel wants the locked flags repeated, repeat them."""
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+    try:
+        sc.mount(None, "/", None, flags, None)
+    except OSError:
+        sc.mount(None, "/", None, flags | mounts.statfs_flags("/"), None)
 
 
 def finalize(sc, config) -> None:
-    """After pivot_root and sysctls: the steps that make things read-only."""
-    if config.readonlyfs:
-        sc.mount(None, "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, None)
+    """After pivot_root and sysctls: the steps that make things read-only or hidden."""
+    root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for m in config.mounts or ():
+            if (m.flags or 0) & MS_RDONLY and (m.device == "tmpfs" or clean(m.destination) == "/dev"):
+                remount_readonly(sc, root_fd, m)
+        if config.readonlyfs:
+            try:
+                set_readonly(sc)
+            except OSError as e:
+                raise OSError(e.errno, f"error setting rootfs as readonly: {e.strerror or e}") from None
+        os.umask(config.umask if config.umask is not None else 0o022)
+        masked.readonly_paths(root_fd, config.readonly_paths, config.mounts)
+        masked.mask_paths(root_fd, config.mask_paths, config.mounts, config.mount_label)
+    finally:
+        os.close(root_fd)

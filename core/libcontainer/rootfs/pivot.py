@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 from .. import syscalls
 from ..syscalls import MNT_DETACH, MS_MOVE, MS_REC, MS_SLAVE
+from . import mountinfo
 
 
 def pivot_root(rootfs: str) -> None:
@@ -29,10 +31,38 @@ def pivot_root(rootfs: str) -> None:
         os.close(new_root)
 
 
+def hide_host_proc_and_sys(sc, rootfs: str) -> None:
+    """Before a chroot the host's full procfs and sysfs mounts stay reachable in the mount
+    namespace, and the kernel allows mounting a new procfs only if a full one is visible:
+    unmount them (or cover them with a tmpfs where unmounting is refused), as runc does."""
+    rootfs = os.path.realpath(rootfs)
+    for m in mountinfo.read():
+        if m.root != "/" or m.fstype not in ("proc", "sysfs") or mountinfo.is_under(m.mountpoint, rootfs):
+            continue
+        try:
+            sc.mount(None, m.mountpoint, None, MS_SLAVE | MS_REC, None)
+        except OSError as e:
+            if e.errno == errno.ENOENT:
+                continue  # under something already unmounted
+            raise
+        try:
+            sc.umount2(m.mountpoint, MNT_DETACH)
+        except OSError as e:
+            if e.errno not in (errno.EINVAL, errno.EPERM):
+                raise
+            sc.mount("tmpfs", m.mountpoint, "tmpfs", 0, None)
+
+
 def move_root(rootfs: str) -> None:
     """The no-pivot path (for a ramdisk root where pivot_root is refused): MS_MOVE + chroot."""
     sc = syscalls.get()
+    hide_host_proc_and_sys(sc, rootfs)
     os.chdir(rootfs)
     sc.mount(rootfs, "/", None, MS_MOVE, None)
+    chroot()
+
+
+def chroot() -> None:
+    """Without a mount namespace there is nothing to pivot: chroot into the cwd."""
     os.chroot(".")
     os.chdir("/")
