@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -39,6 +40,32 @@ def rootfs(busybox_rootfs, tmp_path) -> str:
     dest = tmp_path / "rootfs"
     shutil.copytree(busybox_rootfs, dest, symlinks=True)
     return str(dest)
+
+
+#: The host uid/gid that container root maps to in user-namespace tests.
+MAPPED_HOST_ID = 100000
+
+
+def shift_ownership(root: str, offset: int) -> None:
+    """Chown a tree by ``offset``: what a user-namespaced container's rootfs needs."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        names = [dirpath] if dirpath == root else []
+        for path in names + [os.path.join(dirpath, n) for n in dirnames + filenames]:
+            st = os.lstat(path)
+            os.lchown(path, st.st_uid + offset, st.st_gid + offset)
+
+
+@pytest.fixture
+def mapped_rootfs(rootfs):
+    """The rootfs copy owned by the mapped range, in a directory the mapped root can reach
+    (pytest's own tmp dirs are 0700 root, closed to uid 100000)."""
+    base = tempfile.mkdtemp(prefix="lc-userns-", dir="/tmp")
+    os.chmod(base, 0o755)
+    dest = os.path.join(base, "rootfs")
+    shutil.move(rootfs, dest)
+    shift_ownership(dest, MAPPED_HOST_ID)
+    yield dest
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _mounts() -> set[str]:

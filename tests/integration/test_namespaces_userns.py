@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import signal
-import tempfile
 
 import pytest
+from conftest import MAPPED_HOST_ID
 from test_namespaces import ALL_BUT_TIME, make_config, ns_link, running
 
 from libcontainer import syscalls
@@ -24,34 +23,10 @@ from libcontainer.configs.idmap import IDMap
 from libcontainer.configs.timeoffset import TimeOffset
 
 pytestmark = pytest.mark.integration
-HOST = 100000
+HOST = MAPPED_HOST_ID
 SIZE = 65536
 NS_GET_USERNS = 0xB701
 CLONE_NEWUSER = 0x10000000
-
-
-def shift_ownership(root: str, offset: int) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in [dirpath] if dirpath == root else []:
-            st = os.lstat(name)
-            os.lchown(name, st.st_uid + offset, st.st_gid + offset)
-        for name in dirnames + filenames:
-            path = os.path.join(dirpath, name)
-            st = os.lstat(path)
-            os.lchown(path, st.st_uid + offset, st.st_gid + offset)
-
-
-@pytest.fixture
-def mapped_rootfs(rootfs):
-    """The rootfs copy owned by the mapped range, in a directory the mapped root can reach
-    (pytest's own tmp dirs are 0700 root, closed to uid 100000)."""
-    base = tempfile.mkdtemp(prefix="lc-userns-", dir="/tmp")
-    os.chmod(base, 0o755)
-    dest = os.path.join(base, "rootfs")
-    shutil.move(rootfs, dest)
-    shift_ownership(dest, HOST)
-    yield dest
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def user_config(rootfs, namespaces=ALL_BUT_TIME + ("NEWUSER",), **kw):
