@@ -8,8 +8,10 @@ PY := $(VENV)/bin/python
 ROOTFS ?= build/rootfs
 APT_PACKAGES := gcc python3-dev python3-venv busybox-static iproute2 libseccomp2 util-linux
 PLUGINS := cgroupfs fs2 systemd intelrdt criu
+# the engines tests/engines drives pyrunc through; their tests skip (saying so) when absent
+ENGINE_PACKAGES := podman conmon containerd runc
 
-.PHONY: all deps venv rootfs demo lint test unit integration bench clean
+.PHONY: all deps engines venv rootfs demo lint test unit integration vm-test bench clean
 
 all: venv
 
@@ -20,12 +22,20 @@ deps:
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: deps setup.cfg setup.py pyproject.toml native/nsenter.c $(wildcard plugins/*/setup.cfg) tests/example_plugin/setup.cfg
+$(VENV)/.installed: deps setup.cfg setup.py pyproject.toml $(wildcard native/*.c native/*.h) $(wildcard plugins/*/setup.cfg) tests/example_plugin/setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	$(PY) -m pip install -q -e '.[seccomp,test]'
 	$(PY) -m pip install -q $(foreach p,$(PLUGINS),-e plugins/$(p)) -e tests/example_plugin
 	touch $@
+
+# best effort: without them (no network...) the engine tests are skipped with the reason
+engines:
+	@missing=""; for p in $(ENGINE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	    || echo "engines:$$missing not installed: tests/engines will be skipped"; \
+	fi
 
 venv: $(VENV)/.installed
 
@@ -46,8 +56,14 @@ unit: venv
 integration: venv rootfs
 	LIBCONTAINER_TEST_ROOTFS=$(abspath $(ROOTFS)) $(PY) -m pytest tests/integration -q
 
-test: venv rootfs lint
+test: venv rootfs lint engines
 	LIBCONTAINER_TEST_ROOTFS=$(abspath $(ROOTFS)) $(PY) -m pytest tests -q -p no:cacheprovider
+	$(MAKE) vm-test
+
+# The fs2 (cgroup v2) suite in a QEMU guest with a pure v2 kernel, in one boot; skips (exit 0) with the
+# reason when qemu or the kernel cannot be prepared. See docs/cgroup-v2.md.
+vm-test: venv rootfs
+	tests/vm/vm-test.sh $(abspath $(VENV)) $(abspath $(ROOTFS))
 
 bench: venv rootfs
 	$(PY) bench/run.py --rootfs $(ROOTFS)

@@ -153,7 +153,7 @@ class Container:
             raise ContainerPaused(self.id)
         from .exec_process import start_exec
 
-        start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager)
+        start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id)
 
     def processes(self) -> list[int]:
         """PIDs of every process in the container (from its cgroup), as runc's Processes()."""

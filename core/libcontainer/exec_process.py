@@ -10,7 +10,7 @@ from .errors import ContainerStartError
 from .init.sync import Channel, SyncError
 
 
-def start_exec(config, process, init_pid: int, *, cgroup_manager=None) -> int:
+def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "") -> int:
     """Fork a child that joins the container; return the PID of the process in it.
 
     The returned process is our own child (CLONE_PARENT), so ``process.wait()`` works.
@@ -42,6 +42,11 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None) -> int:
         while (msg := parent.recv()) is not None:
             if msg.get("type") == "console":
                 console.receive_master(parent, process)
+                continue
+            if msg.get("type") == "seccomp":  # a notify listener fd for the agent
+                from .seccomp import notify
+
+                notify.handle(parent, config, container_id, "running", target, init_pid)
                 continue
             raise SyncError(msg.get("message", "unknown error in exec") if msg.get("type") == "error"
                             else f"unexpected message {msg.get('type')!r}")

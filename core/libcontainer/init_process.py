@@ -61,6 +61,7 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         parent.serve_until("ready", {
             "hooks": lambda msg: hooks.serve_prestart(parent, config, container_id, pid),
             "console": lambda msg: None,  # the pty master rides along; taken below
+            "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
         console.receive_master(parent, process)
     except BaseException as e:
@@ -72,6 +73,13 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
     finally:
         parent.close()
     return pid
+
+
+def _seccomp_listener(chan, config, container_id: str, pid: int) -> None:
+    """The init loaded a filter with SCMP_ACT_NOTIFY: its listener fd goes to the agent."""
+    from .seccomp import notify
+
+    notify.handle(chan, config, container_id, "creating", pid, pid)
 
 
 def _kill_and_reap(pid: int) -> None:

@@ -1,6 +1,7 @@
 """state.json: what one CLI call leaves for the next (runc's libcontainer State).
 
-Written atomically (temp file, fsync, rename) so that a reader never sees half a file;
+Written atomically (temp file, then rename) so that a reader never sees half a file; no
+fsync, as runc: the state root lives on tmpfs (/run) and dies with the machine anyway;
 a corrupt file is reported as such instead of being mistaken for "no container".
 Reading needs only the standard library: `pyrunc state/kill/start` must stay cheap.
 """
@@ -28,7 +29,6 @@ def write_state(state_dir: str, state: dict) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         os.write(fd, data)
-        os.fsync(fd)
     finally:
         os.close(fd)
     os.rename(tmp, os.path.join(state_dir, STATE_FILE))

@@ -14,7 +14,6 @@ import os
 import signal
 
 import pytest
-from conftest import MAPPED_HOST_ID
 from test_namespaces import ALL_BUT_TIME, make_config, ns_link, running
 
 from libcontainer import syscalls
@@ -23,7 +22,7 @@ from libcontainer.configs.idmap import IDMap
 from libcontainer.configs.timeoffset import TimeOffset
 
 pytestmark = pytest.mark.integration
-HOST = MAPPED_HOST_ID
+HOST = 100000  # what the mapped_rootfs fixture (tests/conftest.py) chowns to
 SIZE = 65536
 NS_GET_USERNS = 0xB701
 CLONE_NEWUSER = 0x10000000

@@ -128,7 +128,6 @@ def test_missing_name_lists_installed():
 def test_not_built_backends_say_so():
     found = plugins.installed()
     cases = [
-        (plugins.CGROUPS, "fs2", lambda: plugins.cgroup_manager(cgroup(), driver="fs2")),
         (plugins.CGROUPS, "systemd", lambda: plugins.cgroup_manager(cgroup(), driver="systemd")),
         (plugins.CHECKPOINT, "criu", lambda: plugins.checkpoint_backend("criu")),
         (plugins.INTELRDT, "resctrl", lambda: plugins.intelrdt_manager(None, "c1", None)),

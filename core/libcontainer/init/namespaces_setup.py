@@ -11,6 +11,7 @@ import os
 import signal
 
 from .. import namespaces as ns
+from .. import procfs
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
 
 CLOCK_NAMES = {"monotonic": "monotonic", "boottime": "boottime"}
@@ -133,9 +134,9 @@ def apply_sysctls(config) -> None:
     for key, value in (config.sysctl or {}).items():
         # sysctl(8)'s slash form keeps dots inside components (eth0.100): use it as given
         slashed = key.find("/") != -1 and (key.find(".") == -1 or key.find("/") < key.find("."))
-        path = "/proc/sys/" + (key if slashed else key.replace(".", "/"))
+        path = "sys/" + (key if slashed else key.replace(".", "/"))
         try:
-            with open(path, "w") as f:
-                f.write(value)
+            # on the real procfs only: no decoy file or bind mount under /proc (CVE-2025-52881)
+            procfs.write_file(path, value)
         except OSError as e:
             raise OSError(e.errno, f"write sysctl key {key}: {e.strerror}") from None

@@ -46,13 +46,17 @@ def prepare(config, process) -> Prepared:
                     parent_pid=os.getppid(), env_list=env)
 
 
-def apply(sc, config, process, prepared: Prepared) -> None:
+def apply(sc, config, process, prepared: Prepared, sec=None) -> None:
+    """``sec`` (init.security.Security) adds LSM labels, seccomp and capabilities at
+    runc's points around the user change."""
     for rl in list(config.rlimits or ()) + list(process.rlimits or ()):
         set_rlimit(rl)
     umask = process.umask if process.umask is not None else config.umask
     os.umask(DEFAULT_UMASK if umask is None else umask)
     install_stdio(process.stdio_fds())
     install_extra_files(extra_fds(process))
+    if sec is not None:
+        sec.before_user(sc)  # exec labels, seccomp without no_new_privs, bounding set, keepcaps
     set_user(prepared.user)
     if config.parent_death_signal:
         restore_parent_death_signal(sc, config.parent_death_signal, prepared.parent_pid)
@@ -61,6 +65,8 @@ def apply(sc, config, process, prepared: Prepared) -> None:
         os.chdir(cwd)
     except OSError as e:
         raise OSError(e.errno, f"chdir to cwd ({cwd!r}) set in config.json failed: {e.strerror}") from None
+    if sec is not None:
+        sec.after_user(sc)  # cwd inside the root (CVE-2024-21626), capset, ambient
     if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
         sc.prctl(PR_SET_NO_NEW_PRIVS, 1)
     prepared.path = lookup(process.args[0], prepared.env_list, cwd)

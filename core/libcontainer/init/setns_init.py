@@ -16,16 +16,17 @@ from .. import console, syscalls
 from .. import namespaces as ns
 from ..configs.namespace import NS_FILE_NAMES
 from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
-from . import process_setup
+from . import process_setup, security
 
 
 def main(config, process, chan, init_pid: int, console_conn=None) -> None:
     """Entry point of the forked child. Never returns."""
     try:
+        sec = security.Security(config, process, chan)  # needs the host's files: before joining
         _join(config, init_pid)
         pid = syscalls.get().clone(CLONE_PARENT)
         if pid == 0:
-            _in_container(config, process, chan, console_conn)
+            _in_container(config, process, chan, console_conn, sec)
         chan.send("pid", pid=pid)
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
@@ -64,7 +65,7 @@ def _join(config, init_pid: int) -> None:
             os.close(fd)
 
 
-def _in_container(config, process, chan, console_conn) -> None:
+def _in_container(config, process, chan, console_conn, sec=None) -> None:
     try:
         sc = syscalls.get()
         chan.expect("go")  # the parent has put us in the container's cgroups
@@ -76,7 +77,9 @@ def _in_container(config, process, chan, console_conn) -> None:
             console.setup(process, chan, console_conn, mount=False)
         prepared = process_setup.prepare(config, process)
         process_setup.make_room(process, chan)  # extra files take 3..
-        process_setup.apply(sc, config, process, prepared)
+        process_setup.apply(sc, config, process, prepared, sec)
+        if sec is not None:
+            sec.load_last()  # seccomp with no_new_privs: just before execve
         process_setup.close_fds_on_exec(process_setup.kept_fds(process))
         os.execve(prepared.path, prepared.argv, prepared.env)
     except BaseException as e:  # noqa: BLE001

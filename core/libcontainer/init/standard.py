@@ -13,7 +13,7 @@ import traceback
 
 from .. import console, hooks, rootfs, syscalls
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
-from . import namespaces_setup, process_setup
+from . import namespaces_setup, process_setup, security
 
 
 def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
@@ -41,6 +41,7 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     chan.expect("go")  # uid/gid maps written, cgroups applied by the parent
     os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
     namespaces_setup.enter(sc, config)
+    sec = security.Security(config, process, chan)  # the host's plugins, libseccomp, LSM state: before pivot
     init_hooks = hooks.InitHooks(chan, config, process, container_id)
     rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot)
     if process.terminal:  # runc: after the mounts, before finalizing the rootfs
@@ -51,7 +52,8 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     if process.terminal:
         console.give_to(prepared.user.uid)
     (fifo_fd,) = process_setup.make_room(process, chan, fifo_fd)  # extra files take 3..
-    process_setup.apply(sc, config, process, prepared)
+    process_setup.apply(sc, config, process, prepared, sec)
+    sec.load_last()  # seccomp with no_new_privs: as late as the runtime allows (runc's place)
 
     chan.send("ready", pid=os.getpid())
     # Block until `start` opens the FIFO for reading (runc's exec.fifo). The FIFO lives in

@@ -1,14 +1,21 @@
 """The default seccomp backend: compiles a ``configs.Seccomp`` with libseccomp (pyseccomp).
 
 It follows runc's ``libcontainer/seccomp/seccomp_linux.go``: the filter starts from the default
-action, never sets the no_new_privs bit itself (the runtime does that separately, at the point
-runc does), adds the extra architectures, skips rules whose action equals the default (libseccomp
-rejects those), ignores syscalls unknown to this libseccomp (a profile lists syscalls of newer
-kernels), and turns arguments into conditions - one rule with all of them (AND), unless an
-argument index repeats, in which case one rule per condition (OR), as runc does.
+action (ERRNO with the config's default errno, EPERM without one), never sets no_new_privs
+itself (the runtime does, at the point runc does), adds the extra architectures, skips rules
+whose action equals the default (libseccomp rejects those), and turns arguments into
+conditions - one rule with all of them (AND), unless an argument index repeats, in which case
+one rule per condition (OR), as runc does.
 
-Not done yet, and refused loudly rather than ignored: the ``notify`` action (needs the seccomp
-agent listener plumbing) and runc's ``patchbpf`` ENOSYS stub for syscalls newer than libseccomp.
+Names: a syscall of another architecture (a libseccomp pseudo number) is applied where it
+exists; a name libseccomp does not know at all is ignored only when it is a real syscall
+newer than this libseccomp (newer_syscalls.py), as runc ignores it; anything else is a typo
+and a ConfigError naming every such name. Unknown actions, operators, architectures and flags are
+ConfigErrors naming the field.
+
+Loading (kernel.py) goes through seccomp(2) with the exported program, so every filter flag
+the kernel has can be passed (LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV, and NEW_LISTENER when a
+rule uses SCMP_ACT_NOTIFY); ``load()`` then returns the listener fd for the seccomp agent.
 
 Values are accepted in every spelling the config layer may use: runc's Go enum integers
 (``Action``: kill=1 ... kill_process=9; ``Operator``: equal_to=1 ... mask_equal_to=7), their
@@ -20,10 +27,14 @@ from __future__ import annotations
 import errno as _errno
 import os
 
-from libcontainer.errors import ConfigError, NotBuiltError
+from libcontainer.errors import ConfigError
 from libcontainer.hookspecs import hookimpl
 
+from . import kernel
+from .newer_syscalls import NEWER_SYSCALLS
+
 NAME = "libseccomp"
+_NR_SCMP_ERROR = -1  # what resolve_syscall answers for a name libseccomp does not know
 
 # runc configs.Action order (iota + 1).
 _ACTIONS = ["kill", "errno", "trap", "allow", "trace", "log", "notify", "kill_thread",
@@ -41,20 +52,18 @@ _ARCHES = {"x86": "X86", "386": "X86", "amd64": "X86_64", "x86_64": "X86_64", "x
            "mipsel64": "MIPSEL64", "mipsle64": "MIPSEL64", "mipsel64n32": "MIPSEL64N32",
            "mipsle64n32": "MIPSEL64N32", "mipsle": "MIPSEL", "ppc": "PPC", "ppc64": "PPC64",
            "ppc64le": "PPC64LE", "s390": "S390", "s390x": "S390X", "parisc": "PARISC",
-           "parisc64": "PARISC64", "riscv64": "RISCV64"}
-_FLAGS = {"SECCOMP_FILTER_FLAG_TSYNC": "CTL_TSYNC", "SECCOMP_FILTER_FLAG_LOG": "CTL_LOG",
-          "SECCOMP_FILTER_FLAG_SPEC_ALLOW": "CTL_SSB"}
+           "parisc64": "PARISC64", "riscv64": "RISCV64", "native": "NATIVE"}
 
 
-def _norm(value, table: list, prefix: str, field: str, aliases=None) -> str:
+def _norm(value, table: list, prefix: str, field: str, what: str, aliases=None) -> str:
     """Map an enum int / name / OCI string to the canonical lower-case name."""
     raw = getattr(value, "value", value)  # an enum member counts as its value
     if isinstance(raw, bool) or raw is None:
-        raise ConfigError(field, "missing or invalid", value)
+        raise ConfigError(field, f"missing or invalid seccomp {what}", value)
     if isinstance(raw, int):
         if 1 <= raw <= len(table):
             return table[raw - 1]
-        raise ConfigError(field, "unknown value", value)
+        raise ConfigError(field, f"unknown seccomp {what}", value)
     text = str(raw).lower()
     text = text.removeprefix(prefix)
     text = (aliases or {}).get(text, text)
@@ -62,20 +71,19 @@ def _norm(value, table: list, prefix: str, field: str, aliases=None) -> str:
     squashed = {name.replace("_", ""): name for name in table}
     text = squashed.get(text.replace("_", ""), text)
     if text not in table:
-        raise ConfigError(field, "unknown value", value)
+        raise ConfigError(field, f"unknown seccomp {what}", value)
     return text
 
 
-def _action(s, name: str, errno_ret, field: str):
-    action = _norm(name, _ACTIONS, "scmp_act_", field)
+def _action(s, name, errno_ret, field: str):
+    """runc's getAction: ERRNO and TRACE carry errno_ret, EPERM when it is not set."""
+    action = _norm(name, _ACTIONS, "scmp_act_", field, "action")
     ret = _errno.EPERM if errno_ret is None else int(errno_ret)
     if action == "errno":
         return s.ERRNO(ret)
     if action == "trace":
         return s.TRACE(ret)
-    if action == "notify":
-        raise NotBuiltError(f"{field}: seccomp action 'notify' is not implemented yet")
-    return {"kill": s.KILL_THREAD, "kill_thread": s.KILL_THREAD, "trap": s.TRAP,
+    return {"kill": s.KILL_THREAD, "kill_thread": s.KILL_THREAD, "trap": s.TRAP, "notify": s.NOTIFY,
             "allow": s.ALLOW, "log": s.LOG, "kill_process": s.KILL_PROCESS}[action]
 
 
@@ -83,7 +91,7 @@ def _arch(s, name: str, field: str) -> int:
     key = str(name).lower().removeprefix("scmp_arch_")
     attr = _ARCHES.get(key, key.upper())
     if not hasattr(s.Arch, attr):
-        raise ConfigError(field, "unknown architecture", name)
+        raise ConfigError(field, "unknown seccomp architecture", name)
     return getattr(s.Arch, attr)
 
 
@@ -96,57 +104,99 @@ class LibseccompFilter:
         self._s = s
         default = _action(s, getattr(seccomp, "default_action", None),
                           getattr(seccomp, "default_errno_ret", None), "seccomp.default_action")
+        if default == s.NOTIFY:
+            raise ConfigError("seccomp.default_action", "SCMP_ACT_NOTIFY cannot be the default action",
+                              getattr(seccomp, "default_action", None))
         self.default = default
+        self.uses_notify = False
+        self.listener_path = getattr(seccomp, "listener_path", "") or ""
+        self.flags = 0
         f = s.SyscallFilter(default)
         f.set_attr(s.Attr.CTL_NNP, 0)  # like runc: the runtime sets no_new_privs itself
         for i, arch in enumerate(getattr(seccomp, "architectures", None) or []):
             value = _arch(s, arch, f"seccomp.architectures[{i}]")
             if not f.exist_arch(value):
                 f.add_arch(value)
-        for flag in getattr(seccomp, "flags", None) or []:
-            attr = _FLAGS.get(str(flag))
-            if attr is None:
-                raise NotBuiltError(f"seccomp.flags: flag {flag!r} is not supported yet")
-            f.set_attr(getattr(s.Attr, attr), 1)
+        for i, flag in enumerate(getattr(seccomp, "flags", None) or []):
+            bit = kernel.FLAGS.get(str(flag))
+            if bit is None:
+                raise ConfigError(f"seccomp.flags[{i}]", "unknown seccomp filter flag", flag)
+            self.flags |= bit
+        unknown: list[str] = []
         for i, call in enumerate(getattr(seccomp, "syscalls", None) or []):
-            self._add(f, call, f"seccomp.syscalls[{i}]")
+            self._add(f, call, f"seccomp.syscalls[{i}]", unknown)
+        if unknown:
+            raise ConfigError("seccomp.syscalls", "unknown syscall name(s): " + ", ".join(unknown), unknown)
+        if self.uses_notify:
+            if not self.listener_path:
+                raise ConfigError("seccomp.listener_path", "SCMP_ACT_NOTIFY is used but no listenerPath is set")
+            self.flags |= kernel.FLAG_NEW_LISTENER
         self.filter = f
 
-    def _add(self, f, call, field: str) -> None:
+    def _add(self, f, call, field: str, unknown: list) -> None:
         s = self._s
         name = getattr(call, "name", None)
         if not name:
             raise ConfigError(f"{field}.name", "empty syscall name", name)
         action = _action(s, getattr(call, "action", None), getattr(call, "errno_ret", None),
                          f"{field}.action")
-        if action == self.default:
-            return
+        if action == s.NOTIFY:
+            if name == "write":  # runc: the runtime itself writes after loading the filter
+                raise ConfigError(f"{field}.action", "SCMP_ACT_NOTIFY cannot be used for the write syscall", name)
+            self.uses_notify = True
         number = s.resolve_syscall(s.Arch.NATIVE, name)
-        if number < 0:  # __NR_SCMP_ERROR: unknown to this libseccomp - runc ignores it
+        if number == _NR_SCMP_ERROR:  # unknown to this libseccomp on every architecture
+            if name not in NEWER_SYSCALLS:
+                unknown.append(name)
+            return  # a real but newer syscall: ignored, as runc does
+        # Below -1 is a libseccomp pseudo number: a syscall of other architectures (chown32,
+        # _llseek, socketcall... in the profiles engines send). libseccomp applies it only on
+        # the architectures that have it; one it cannot place is ignored, as runc does.
+        pseudo = number < _NR_SCMP_ERROR
+        if action == self.default:
             return
         conds = []
         for j, arg in enumerate(getattr(call, "args", None) or []):
             op = _norm(getattr(arg, "op", None), _OPERATORS, "scmp_cmp_",
-                       f"{field}.args[{j}].op", _OCI_OPS)
+                       f"{field}.args[{j}].op", "operator", _OCI_OPS)
             opcode = {"equal_to": s.EQ, "not_equal_to": s.NE, "greater_than": s.GT,
                       "greater_than_or_equal_to": s.GE, "less_than": s.LT,
                       "less_than_or_equal_to": s.LE, "mask_equal_to": s.MASKED_EQ}[op]
+            index = int(getattr(arg, "index", 0) or 0)
+            if not 0 <= index < 6:
+                raise ConfigError(f"{field}.args[{j}].index", "syscall argument index must be 0..5", index)
             value = int(getattr(arg, "value", 0) or 0)
             value_two = int(getattr(arg, "value_two", 0) or 0)
             if opcode == s.MASKED_EQ:  # libseccomp: (arg & datum_a) == datum_b
-                conds.append(s.Arg(int(arg.index), opcode, value, value_two))
+                conds.append(s.Arg(index, opcode, value, value_two))
             else:
-                conds.append(s.Arg(int(arg.index), opcode, value))
+                conds.append(s.Arg(index, opcode, value))
         indexes = [c._arg for c in conds]
-        if len(set(indexes)) != len(indexes):
-            for cond in conds:  # repeated index: OR of the conditions, as runc does
-                f.add_rule(action, number, cond)
-        else:
-            f.add_rule(action, number, *conds)
+        try:
+            if len(set(indexes)) != len(indexes):
+                for cond in conds:  # repeated index: OR of the conditions, as runc does
+                    f.add_rule(action, number, cond)
+            else:
+                f.add_rule(action, number, *conds)
+        except (OSError, RuntimeError, ValueError):
+            if not pseudo:
+                raise
 
-    def load(self) -> None:
-        """Install the filter on the calling process (irreversible)."""
-        self.filter.load()
+    def check_flags(self) -> None:
+        """Every requested flag must be one this kernel has (a clear error otherwise)."""
+        for name, bit in kernel.FLAGS.items():
+            if self.flags & bit and not kernel.flag_supported(bit):
+                raise OSError(_errno.EINVAL, f"seccomp: flag {name} is not supported by this kernel")
+
+    def load(self) -> int | None:
+        """Install the filter on the calling process (irreversible).
+
+        Returns the user-notification listener fd when a rule uses SCMP_ACT_NOTIFY (the
+        caller passes it to the agent and closes it), else None.
+        """
+        bpf = self.export_bpf()
+        self.check_flags()
+        return kernel.install(bpf, self.flags)
 
     def export_bpf(self) -> bytes:
         """The BPF program (struct sock_filter array) as bytes."""
@@ -167,9 +217,13 @@ def libcontainer_seccomp_filter(seccomp):
 
 @hookimpl
 def libcontainer_features():
+    flags = sorted(name for name, bit in kernel.FLAGS.items() if kernel.flag_supported(bit))
     return {"linux": {"seccomp": {"enabled": True, "actions": [
         "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"],
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+        "SCMP_ACT_TRAP"],
         "operators": ["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
                       "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"],
-        "supportedFlags": sorted(_FLAGS)}}}
+        "archs": sorted("SCMP_ARCH_" + v for v in set(_ARCHES.values()) if v != "NATIVE"),
+        "knownFlags": sorted(kernel.FLAGS),
+        "supportedFlags": flags}}}

@@ -1,19 +1,23 @@
-"""libcontainer plugin: the ``fs2`` cgroup v2 driver (runc's cgroups/fs2) -- installed, NOT implemented yet.
+"""libcontainer plugin: the ``fs2`` cgroup driver (cgroup v2, the unified hierarchy).
 
-Why it exists anyway: the entry point makes the name selectable and listed by
-``plugins.installed()``, and selecting it fails loudly with :class:`NotBuiltError` instead
-of the runtime silently falling back to another backend.
+Registered as ``fs2`` in the ``libcontainer.cgroups`` entry-point namespace; the manager is
+imported only when this driver is selected, so listing plugins costs nothing.
 """
 
-from libcontainer.errors import NotBuiltError
 from libcontainer.hookspecs import hookimpl
 
-NAME = "fs2"
-MESSAGE = "cgroup driver 'fs2' is installed but not implemented yet"
+DRIVER = "fs2"
 
 
 @hookimpl
 def libcontainer_cgroup_manager(driver, cgroup, paths):
-    if driver != NAME:
+    if driver != DRIVER:
         return None
-    raise NotBuiltError(MESSAGE)
+    from .manager import Fs2Manager
+
+    return Fs2Manager(cgroup, paths)
+
+
+@hookimpl
+def libcontainer_features():
+    return {"linux": {"cgroup": {"v2": True}}}

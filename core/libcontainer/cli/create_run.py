@@ -1,0 +1,185 @@
+"""`create`, `start` and `run`: a bundle's config.json becomes a container.
+
+stdio as runc without a terminal: the container's init inherits pyrunc's own stdin,
+stdout and stderr, so an engine that wants the output hands `create` files or pipes it
+keeps open, and `create` exits while the init waits on the exec FIFO. A foreground
+`run` waits, forwards signals to the init, removes the container and exits with the
+init's status (128+signal when it was killed), which is what engines report.
+"""
+
+from __future__ import annotations
+
+import signal
+
+from . import fds, tty
+from .common import (
+    CliError,
+    absolute,
+    container_id,
+    load_spec,
+    process_kwargs,
+    rootless_cgroups,
+    write_pid_file,
+)
+
+#: runc forwards every signal but these to the container's init.
+_NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
+
+
+def _common_flags(p) -> None:
+    p.add_argument("container_id", nargs="?", metavar="container-id")
+    p.add_argument("-b", "--bundle", default="", help="path to the root of the bundle directory, defaults to the current directory")
+    p.add_argument("--console-socket", default="", help="path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
+    p.add_argument("--pidfd-socket", default="", help=argparse_suppress())
+    p.add_argument("--pid-file", default="", help="specify the file to write the process id to")
+    p.add_argument("--no-pivot", action="store_true", help="do not use pivot root to jail process inside rootfs")
+    p.add_argument("--no-new-keyring", action="store_true", help="do not create a new session keyring for the container")
+    p.add_argument("--preserve-fds", type=int, default=0, help="Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def register(sub) -> None:
+    p = sub.add_parser("create", help="create a container")
+    _common_flags(p)
+    p.set_defaults(func=cmd_create)
+    p = sub.add_parser("run", help="create and run a container")
+    _common_flags(p)
+    p.add_argument("-d", "--detach", action="store_true", help="detach from the container's process")
+    p.add_argument("--keep", action="store_true", help="do not delete the container after it exits")
+    p.add_argument("--no-subreaper", action="store_true", help="disable the use of the subreaper used to reap reparented processes")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("start", help="executes the user defined process in a created container")
+    p.add_argument("container_id", nargs="?", metavar="container-id")
+    p.set_defaults(func=cmd_start)
+
+
+def _prepare(args, *, detach: bool):
+    """Everything that can fail before a container exists: nothing is created on error."""
+    from libcontainer import Process
+    from libcontainer.factory import validate_id
+    from libcontainer.specconv import create_config, process_from_spec
+
+    cid = container_id(args)
+    validate_id(cid)
+    pid_file = absolute(args.pid_file)
+    bundle, spec = load_spec(args.bundle)
+    proc = process_from_spec(spec["process"])
+    tty.check(proc["terminal"], args.console_socket, detach)
+    config = create_config(
+        spec,
+        container_id=cid,
+        bundle=bundle,
+        use_systemd_cgroup=args.systemd_cgroup,
+        no_pivot_root=args.no_pivot,
+        no_new_keyring=getattr(args, "no_new_keyring", False),
+        rootless_cgroups=rootless_cgroups(args),
+    )
+    kwargs = process_kwargs(proc)
+    kwargs["rlimits"] = []  # the init's come from the Config (runc's order), not twice
+    process = Process(**kwargs)
+    if process.terminal and args.console_socket:
+        # relative to the bundle, as runc dials it after the chdir
+        process.console_socket = args.console_socket
+    fds.apply(process, args.preserve_fds, listen=True)
+    return cid, config, process, pid_file
+
+
+def _create(args, *, detach: bool, run: bool):
+    """Returns (container, process, foreground terminal or None)."""
+    from libcontainer.factory import Factory
+
+    cid, config, process, pid_file = _prepare(args, detach=detach)
+    # runc's setupIO: a foreground terminal needs ours, before anything is created
+    term = tty.Foreground() if process.terminal and not detach else None
+    try:
+        container = Factory(args.root).create(cid, config)
+    except BaseException:
+        if term is not None:
+            term.close()
+        raise
+    try:
+        if run:
+            container.run(process)
+        else:
+            container.start(process)
+        if term is not None:
+            term.attach(process.console_master)
+            process.console_master = None
+        write_pid_file(pid_file, container.init_pid)
+    except BaseException:
+        _destroy_quietly(container)
+        if term is not None:
+            term.close()
+        raise
+    return container, process, term
+
+
+def _destroy_quietly(container) -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(Exception):
+        if str(container.status()) != "stopped":
+            os.kill(container.init_pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        container.destroy()
+
+
+def cmd_create(args) -> int:
+    _create(args, detach=True, run=False)
+    return 0
+
+
+def cmd_run(args) -> int:
+    if args.detach:
+        _create(args, detach=True, run=True)
+        return 0
+    container, process, term = _create(args, detach=False, run=True)
+    _forward_signals(process.pid)
+    try:
+        status = process.wait()
+    finally:
+        if not args.keep:
+            _destroy_quietly(container)
+        if term is not None:  # after destroy, as runc: nothing holds the pty's slave any more
+            term.close()
+    return status.exit_code
+
+
+def _forward_signals(pid: int) -> None:
+    import os
+
+    def forward(signum, _frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in signal.valid_signals():
+        if sig in _NOT_FORWARDED or not isinstance(sig, signal.Signals):
+            continue
+        try:
+            signal.signal(sig, forward)
+        except (OSError, ValueError):
+            continue
+
+
+def cmd_start(args) -> int:
+    """runc's start: only a created container can be started, with runc's words otherwise."""
+    from .common import light_container
+
+    container = light_container(args)
+    status = str(container.status())
+    if status == "created":
+        container.exec()
+        return 0
+    if status == "stopped":
+        raise CliError("cannot start a container that has stopped")
+    if status == "running":
+        raise CliError("cannot start an already running container")
+    raise CliError(f"cannot start a container in the {status} state")

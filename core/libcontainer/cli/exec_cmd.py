@@ -1,0 +1,147 @@
+"""`exec`: one more process in a running container, described by flags or `--process`.
+
+As runc: without `--process` the process starts from the bundle's config.json process
+(found through the container's `bundle` label) with args, env, cwd, user, groups and
+capabilities overridden by the flags; its stdio is pyrunc's own. Without `--detach`
+pyrunc waits, forwards signals and exits with the process's status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+
+from . import fds, tty
+from .common import (
+    CliError,
+    absolute,
+    full_container,
+    process_kwargs,
+    validate_process,
+    write_pid_file,
+)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("exec", help="execute new process inside the container")
+    p.add_argument("--console-socket", default="", help="path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
+    p.add_argument("--pidfd-socket", default="", help=argparse.SUPPRESS)
+    p.add_argument("--cwd", default="", help="current working directory in the container")
+    p.add_argument("-e", "--env", action="append", default=[], help="set environment variables")
+    p.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
+    p.add_argument("-u", "--user", default="", help="UID (format: <uid>[:<gid>])")
+    p.add_argument("-g", "--additional-gids", action="append", default=[], help="additional gids")
+    p.add_argument("-p", "--process", default="", help="path to the process.json")
+    p.add_argument("-d", "--detach", action="store_true", help="detach from the container's process")
+    p.add_argument("--pid-file", default="", help="specify the file to write the process id to")
+    p.add_argument("--process-label", default="", help="set the asm process label for the process commonly used with selinux")
+    p.add_argument("--apparmor", default="", help="set the apparmor profile for the process")
+    p.add_argument("--no-new-privs", action="store_const", const=True, default=None, help="set the no new privileges value for the process")
+    p.add_argument("-c", "--cap", action="append", default=[], help="add a capability to the bounding set for the process")
+    p.add_argument("--preserve-fds", type=int, default=0, help="Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
+    p.add_argument("--cgroup", action="append", default=[], help="run the process in an (existing) sub-cgroup(s)")
+    p.add_argument("--ignore-paused", action="store_true", help="allow exec in a paused container")
+    p.add_argument("container_id", nargs="?", metavar="container-id")
+    p.add_argument("exec_args", nargs=argparse.REMAINDER, metavar="command", help="command and its arguments")
+    p.set_defaults(func=cmd_exec)
+
+
+def _parse_id(text: str, what: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise CliError(f'parsing {text} as int for {what} failed: strconv.Atoi: parsing "{text}": invalid syntax') from None
+    if value < 0:
+        raise CliError(f"invalid {what} {text}: must not be negative")
+    return value
+
+
+def process_spec(args, bundle: str) -> dict:
+    """runc's getProcess: the OCI process object to run."""
+    if args.process:
+        try:
+            with open(args.process, "rb") as f:
+                proc = json.load(f)
+        except FileNotFoundError:
+            raise CliError(f"open {args.process}: no such file or directory") from None
+        except ValueError as e:
+            raise CliError(f"invalid JSON in {args.process}: {e}") from None
+        validate_process(proc)
+        return proc
+    from .common import load_spec
+
+    _, spec = load_spec(bundle)
+    proc = copy.deepcopy(spec.get("process") or {})
+    proc["args"] = list(args.exec_args)
+    if args.cwd:
+        proc["cwd"] = args.cwd
+    if args.apparmor:
+        proc["apparmorProfile"] = args.apparmor
+    if args.process_label:
+        proc["selinuxLabel"] = args.process_label
+    if args.cap:
+        caps = proc.setdefault("capabilities", {}) or {}
+        proc["capabilities"] = caps
+        for cap in args.cap:
+            for key in ("bounding", "effective", "permitted"):
+                caps.setdefault(key, []).append(cap)
+            if caps.get("inheritable") is not None:
+                caps.setdefault("ambient", []).append(cap)
+    proc["env"] = list(proc.get("env") or []) + list(args.env)
+    proc["terminal"] = bool(args.tty)
+    if args.no_new_privs is not None:
+        proc["noNewPrivileges"] = args.no_new_privs
+    user = proc.setdefault("user", {}) or {}
+    proc["user"] = user
+    if args.user:
+        uid, sep, gid = args.user.partition(":")
+        user["uid"] = _parse_id(uid, "uid")
+        if sep:
+            user["gid"] = _parse_id(gid, "gid")
+    for g in args.additional_gids:
+        user.setdefault("additionalGids", []).append(_parse_id(g, "additional gid"))
+    validate_process(proc)
+    return proc
+
+
+def cmd_exec(args) -> int:
+    from libcontainer import Process
+    from libcontainer.specconv import process_from_spec
+
+    from .create_run import _forward_signals
+    from .saved import annotations
+
+    pid_file = absolute(args.pid_file)
+    console_socket = absolute(args.console_socket)  # load_spec chdirs to the bundle; runc does not
+    if args.cgroup:
+        raise CliError("--cgroup is not available: the container library cannot place exec'd processes in sub-cgroups yet")
+    container = full_container(args)
+    status = str(container.status())
+    if status == "stopped":
+        raise CliError("cannot exec in a stopped container")
+    if status == "paused" and not args.ignore_paused:
+        raise CliError("cannot exec in a paused container (use --ignore-paused to override)")
+    bundle, _ = annotations(getattr(container.config, "labels", []) or [])
+    spec_process = process_spec(args, bundle or os.getcwd())
+    tty.check(bool(spec_process.get("terminal")), console_socket, args.detach)
+    proc = process_from_spec(spec_process)
+    process = Process(**process_kwargs(proc))
+    if process.terminal and console_socket:
+        process.console_socket = console_socket
+    fds.apply(process, args.preserve_fds, listen=False)
+    term = tty.Foreground() if process.terminal and not args.detach else None
+    try:
+        container.start(process)  # an init already exists: this is runc's setns process
+        if term is not None:
+            term.attach(process.console_master)
+            process.console_master = None
+        write_pid_file(pid_file, process.pid)
+        if args.detach:
+            return 0
+        _forward_signals(process.pid)
+        return process.wait().exit_code
+    finally:
+        if term is not None:
+            term.close()

@@ -1,0 +1,99 @@
+"""`kill` and `delete`, with runc's signal parsing and its delete/force semantics."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from .common import CliError, container_id, light_container
+
+
+def register(sub) -> None:
+    p = sub.add_parser("kill", help="kill sends the specified signal (default: SIGTERM) to the container's init process")
+    p.add_argument("-a", "--all", action="store_true", help="send the specified signal to all processes inside the container")
+    p.add_argument("container_id", nargs="?", metavar="container-id")
+    p.add_argument("signal", nargs="?", default="SIGTERM")
+    p.set_defaults(func=cmd_kill)
+    p = sub.add_parser("delete", help="delete any resources held by the container often used with detached container")
+    p.add_argument("-f", "--force", action="store_true", help="Forcibly deletes the container if it is still running (uses SIGKILL)")
+    p.add_argument("container_id", nargs="?", metavar="container-id")
+    p.set_defaults(func=cmd_delete)
+
+
+def parse_signal(raw: str) -> int:
+    """A number, or a name with or without SIG (any case), as runc's parseSignal."""
+    try:
+        return int(raw, 10)
+    except ValueError:
+        pass
+    name = raw.upper()
+    if not name.startswith("SIG"):
+        name = "SIG" + name
+    sig = getattr(signal.Signals, name, None) if name.isidentifier() else None
+    if sig is None:
+        raise CliError(f'unknown signal "{raw}"')
+    return int(sig)
+
+
+def cmd_kill(args) -> int:
+    container_id(args)
+    if args.all:
+        from .common import full_container
+
+        container = full_container(args)  # needs the cgroup backend to reach every process
+    else:
+        container = light_container(args)
+    sig = parse_signal(args.signal)
+    container.signal(sig, all=args.all)
+    return 0
+
+
+def cmd_delete(args) -> int:
+    from libcontainer.errors import ContainerNotExists
+
+    cid = container_id(args)
+    try:
+        container = light_container(args, backend=True)
+    except ContainerNotExists:
+        # an aborted create may leave a directory without state.json: runc removes it
+        import shutil
+
+        from libcontainer.factory import validate_id
+
+        validate_id(cid)
+        shutil.rmtree(os.path.join(args.root, cid), ignore_errors=True)
+        if args.force:
+            return 0
+        raise
+    status = str(container.status())
+    if status == "stopped":
+        container.destroy()
+    elif status == "created":
+        _kill_and_destroy(container)
+    elif args.force:
+        _kill_and_destroy(container)
+    else:
+        raise CliError(f"cannot delete container {cid} that is not stopped: {status}")
+    return 0
+
+
+def _kill_and_destroy(container) -> None:
+    """runc's killContainer: SIGKILL, wait up to 10 s for the init to go, then destroy."""
+    if str(container.status()) == "paused":
+        # a frozen init cannot die: thaw it after the signal is queued
+        try:
+            container.signal(signal.SIGKILL, all=True)
+        except Exception:  # noqa: BLE001 - the init is killed below in any case
+            pass
+        container.resume()
+    try:
+        container.signal(signal.SIGKILL)
+    except Exception:  # noqa: BLE001 - it may have stopped meanwhile
+        pass
+    for _ in range(100):
+        if str(container.status()) == "stopped":
+            container.destroy()
+            return
+        time.sleep(0.1)
+    raise CliError("container init still running")

@@ -1,0 +1,183 @@
+"""Cheap access to a container from its state.json alone: no marshmallow, pluggy, stevedore.
+
+`pyrunc state`, `list`, `kill`, `start` and `ps` run thousands of times under an engine;
+`Factory.load` rebuilds the whole Config through the marshmallow schemas and asks the
+plugin layer for a cgroup manager, ~150 ms that these commands do not need. Here the
+container is built from the saved dict with a *light* Config (only what the lifecycle
+reads: rootfs, labels, version, cgroup placement) and a read-only view of the saved
+cgroup paths that answers "is it frozen" and "which pids" straight from cgroupfs.
+
+A light container must never be saved (its Config is partial): it is used only for
+commands that do not write state.json. When the saved config has hooks, callers take
+the full `Factory.load` path, because the lifecycle runs those hooks from the Config.
+"""
+
+from __future__ import annotations
+
+import os
+
+from libcontainer import state as st
+from libcontainer.cgroups.manager import FreezerState
+from libcontainer.errors import ContainerNotExists
+
+_HOOK_KEYS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
+
+
+class SavedCgroupView:
+    """The read-only part of a cgroup manager, from state.json's ``cgroup_paths``."""
+
+    driver = "saved"
+
+    def __init__(self, paths: dict[str, str]):
+        self._paths = {k: v for k, v in (paths or {}).items() if v}
+
+    def get_paths(self) -> dict[str, str]:
+        return dict(self._paths)
+
+    def exists(self) -> bool:
+        return any(os.path.isdir(p) for p in self._paths.values())
+
+    def get_freezer_state(self) -> FreezerState:
+        v1 = self._paths.get("freezer")
+        if v1:
+            try:
+                with open(os.path.join(v1, "freezer.state")) as f:
+                    text = f.read().strip()
+            except OSError:
+                return FreezerState.UNDEFINED
+            # FREEZING counts as not yet frozen, as in runc
+            return FreezerState.FROZEN if text == "FROZEN" else FreezerState.THAWED
+        unified = self._paths.get("")
+        if unified:
+            try:
+                with open(os.path.join(unified, "cgroup.freeze")) as f:
+                    return FreezerState.FROZEN if f.read().strip() == "1" else FreezerState.THAWED
+            except OSError:
+                return FreezerState.UNDEFINED
+        return FreezerState.UNDEFINED
+
+    def get_all_pids(self) -> list[int]:
+        """Every pid under the container's cgroup (one hierarchy is enough: tasks are in all)."""
+        base = self._paths.get("pids") or self._paths.get("") or self._paths.get("freezer") \
+            or next(iter(self._paths.values()), None)
+        if not base or not os.path.isdir(base):
+            raise FileNotFoundError(base or "no cgroup path")
+        pids: set[int] = set()
+        for dirpath, _dirs, _files in os.walk(base):
+            try:
+                with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                    pids.update(int(x) for x in f.read().split())
+            except OSError:
+                continue
+        return sorted(pids)
+
+    def get_pids(self) -> list[int]:
+        return self.get_all_pids()
+
+
+def read(root: str, container_id: str) -> tuple[str, dict]:
+    """(state dir, saved state dict); runc's errors for a bad id or a missing container."""
+    from libcontainer.factory import validate_id
+
+    validate_id(container_id)
+    state_dir = os.path.join(root, container_id)
+    if not os.path.isdir(state_dir):
+        raise ContainerNotExists(container_id)
+    with st.locked(state_dir):
+        return state_dir, st.read_state(state_dir, container_id)
+
+
+def has_hooks(saved: dict) -> bool:
+    hooks = (saved.get("config") or {}).get("hooks") or {}
+    return any(hooks.get(k) for k in _HOOK_KEYS)
+
+
+def light_cgroup(cg: dict | None):
+    """configs.Cgroup with the placement fields only (enough to find and freeze it)."""
+    if not cg:
+        return None
+    from libcontainer.configs import Cgroup
+
+    return Cgroup(
+        name=cg.get("name", ""),
+        parent=cg.get("parent", ""),
+        path=cg.get("path", ""),
+        scope_prefix=cg.get("scope_prefix", ""),
+        systemd=bool(cg.get("Systemd", False)),
+        rootless=bool(cg.get("Rootless", False)),
+        owner_uid=cg.get("owner_uid"),
+        paths=cg.get("Paths") or None,
+    )
+
+
+def light_config(cfg: dict):
+    from libcontainer.configs import Config
+
+    config = Config(
+        rootfs=cfg.get("rootfs", ""),
+        hostname=cfg.get("hostname", ""),
+        version=cfg.get("version", ""),
+        labels=list(cfg.get("labels") or []),
+        cgroup_driver=cfg.get("cgroup_driver"),
+    )
+    config.cgroups = light_cgroup(cfg.get("cgroups"))
+    return config
+
+
+def container(root: str, container_id: str, *, backend: bool = False):
+    """A Container from state.json only.
+
+    ``backend``: build the real cgroup manager through the plugin layer (pluggy and
+    stevedore, but still no marshmallow) for pause/resume/delete; otherwise the
+    read-only :class:`SavedCgroupView`.
+    """
+    from libcontainer.container import Container
+
+    state_dir, saved = read(root, container_id)
+    config = light_config(saved.get("config") or {})
+    paths = saved.get("cgroup_paths") or {}
+    manager = None
+    if config.cgroups is not None:
+        if backend:
+            from libcontainer import plugins
+
+            manager = plugins.cgroup_manager(config.cgroups, driver=config.cgroup_driver, paths=paths or None)
+        else:
+            manager = SavedCgroupView(paths)
+    elif paths:
+        manager = SavedCgroupView(paths)
+    return Container(container_id, state_dir, config, cgroup_manager=manager, saved=saved)
+
+
+def annotations(labels: list[str]) -> tuple[str, dict[str, str]]:
+    """runc's utils.Annotations: the ``bundle`` label apart, the rest as annotations."""
+    bundle, out = "", {}
+    for label in labels or []:
+        key, sep, value = label.partition("=")
+        if not sep:
+            continue
+        if key == "bundle":
+            bundle = value
+        else:
+            out[key] = value
+    return bundle, out
+
+
+def oci_state(c, status: str, *, owner: str | None = None) -> dict:
+    """runc's containerState, keys in runc's order; pid 0 once stopped."""
+    saved = c.state()
+    cfg = saved.get("config") or {}
+    bundle, ann = annotations(cfg.get("labels") or [])
+    out = {
+        "ociVersion": cfg.get("version", ""),
+        "id": c.id,
+        "pid": 0 if status == "stopped" else (saved.get("init_process_pid") or 0),
+        "status": status,
+        "bundle": bundle,
+        "rootfs": cfg.get("rootfs", ""),
+        "created": saved.get("created", "0001-01-01T00:00:00Z"),
+    }
+    if ann:
+        out["annotations"] = ann
+    out["owner"] = owner if owner is not None else ""
+    return out

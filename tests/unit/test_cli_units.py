@@ -1,0 +1,116 @@
+"""pyrunc's pure parts: argument parsing, runc's value formats, output shapes, log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from libcontainer.cgroups.stats import Stats
+from libcontainer.cli import events, log, ps, saved, state_list, update
+from libcontainer.cli.common import CliError
+from libcontainer.cli.kill_delete import parse_signal
+from libcontainer.cli.main import build_parser, main
+from libcontainer.configs.cgroup import Resources
+
+
+def test_signal_by_name_or_number():
+    assert parse_signal("9") == 9
+    assert parse_signal("KILL") == parse_signal("SIGKILL") == parse_signal("kill") == 9
+    assert parse_signal("sigterm") == 15
+    with pytest.raises(CliError, match='unknown signal "FOO"'):
+        parse_signal("FOO")
+
+
+def test_sizes_and_durations_as_go_parses_them():
+    assert update.ram_in_bytes("64m") == 64 << 20
+    assert update.ram_in_bytes("1g") == update.ram_in_bytes("1GiB") == 1 << 30
+    assert update.ram_in_bytes("100") == 100
+    with pytest.raises(ValueError, match="invalid size"):
+        update.ram_in_bytes("lots")
+    assert events.parse_duration("5s") == 5
+    assert events.parse_duration("1m30s") == 90
+    assert events.parse_duration("100ms") == pytest.approx(0.1)
+    with pytest.raises(CliError):
+        events.parse_duration("soon")
+
+
+def test_update_flags_leave_unset_limits_alone():
+    args = build_parser().parse_args(["update", "--memory", "-1", "--cpu-quota", "5000", "--pids-limit", "9", "x"])
+    r = Resources(memory=1, cpu_period=100000, cpu_shares=7)
+    update.from_flags(args, r)
+    assert (r.memory, r.cpu_quota, r.cpu_period, r.cpu_shares, r.pids_limit) == (-1, 5000, 100000, 7, 9)
+
+
+def test_update_json_only_overrides_what_is_given(tmp_path):
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps({"cpu": {"shares": 512}, "pids": {"limit": 3}}))
+    r = Resources(memory=123)
+    update.from_json(str(f), r)
+    assert (r.memory, r.cpu_shares, r.pids_limit) == (123, 512, 3)
+    assert r.cpu_weight > 0
+
+
+def test_ps_filter_keeps_header_and_container_pids():
+    out = "UID PID PPID CMD\nroot 1 0 init\nroot 42 1 sleep\nroot 43 1 other\n"
+    assert ps.filter_ps(out, {42}) == ["UID PID PPID CMD", "root 42 1 sleep"]
+    with pytest.raises(CliError, match="couldn't find PID field"):
+        ps.filter_ps("A B\n1 2\n", {1})
+
+
+def test_annotations_and_state_shape():
+    bundle, ann = saved.annotations(["a=b", "bundle=/x", "c=d=e", "junk"])
+    assert bundle == "/x" and ann == {"a": "b", "c": "d=e"}
+
+
+def test_list_table_and_time_format_like_go():
+    assert state_list._rfc3339nano("2024-01-02T03:04:05.120000000Z") == "2024-01-02T03:04:05.12Z"
+    assert state_list._rfc3339nano("2024-01-02T03:04:05.000000000Z") == "2024-01-02T03:04:05Z"
+    text = state_list.table([["ID", "PID"], ["a-very-long-container-id", "1"]])
+    assert text.splitlines()[1] == "a-very-long-container-id   1"
+    assert text.splitlines()[0].index("PID") == len("a-very-long-container-id") + 3
+
+
+def test_log_lines_have_logrus_keys():
+    rec = logging.LogRecord("x", logging.ERROR, __file__, 1, 'bad "thing"', None, None)
+    line = json.loads(log.JSONFormatter().format(rec))
+    assert list(line) == ["level", "msg", "time"] and line["level"] == "error"
+    text = log.TextFormatter().format(rec)
+    assert text.startswith('time="') and 'level=error msg="bad \\"thing\\""' in text
+    rec.msg = "plain"
+    assert log.TextFormatter().format(rec).endswith("msg=plain")
+
+
+def test_stats_converted_to_runc_keys():
+    s = Stats()
+    s.memory_stats.usage.limit = 5
+    s.pids_stats.current = 2
+    d = events.convert_stats(s)
+    assert set(d) == {"cpu", "cpuset", "memory", "pids", "blkio", "hugetlb", "intel_rdt", "network_interfaces"}
+    assert d["memory"]["usage"] == {"limit": 5, "failcnt": 0}
+    assert d["pids"] == {"current": 2}
+    assert d["cpu"]["usage"] == {"kernel": 0, "user": 0}
+
+
+def test_usage_errors_exit_1_with_runc_wording(capsys):
+    assert main(["--no-such"]) == 1
+    assert "flag provided but not defined: -no-such" in capsys.readouterr().err
+    assert main(["--log-format", "xml", "list"]) == 1
+    assert "invalid log-format: xml" in capsys.readouterr().err
+    assert main(["--root", "/", "list"]) == 1
+    assert "should not be set to /" in capsys.readouterr().err
+
+
+def test_missing_container_needs_no_heavy_imports(tmp_path):
+    code = (
+        "import sys; from libcontainer.cli.main import main; "
+        f"rc = main(['--root', {str(tmp_path)!r}, 'state', 'nope']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('marshmallow','pluggy','stevedore'))); "
+        "sys.exit(rc)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 1 and "container does not exist" in res.stderr
+    assert res.stdout.strip() == "[]"
