@@ -17,13 +17,16 @@ runc's model, step by step, and why:
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import socket
+import stat
 import struct
 import termios
 
 from . import syscalls
+from .rootfs import fstype
 from .syscalls import MS_BIND
 
 # <asm-generic/ioctls.h>; Python's termios lacks the pty ones
@@ -118,6 +121,12 @@ def mount_console(slave: int) -> None:
     fd = os.open("/dev/console", os.O_NOFOLLOW | os.O_CREAT | os.O_CLOEXEC | os.O_NOCTTY | os.O_RDONLY,
                  0o666)
     try:
+        # /dev itself may be a symlink into /proc or /sys (CVE-2025-52565): what was opened
+        # must be an ordinary file or device node outside those, or nothing is mounted
+        st = os.fstat(fd)
+        if fstype.magic(fd) in (fstype.PROC_SUPER_MAGIC, fstype.SYSFS_MAGIC) or not (
+                stat.S_ISREG(st.st_mode) or stat.S_ISCHR(st.st_mode)):
+            raise OSError(errno.EPERM, "/dev/console is not a file or device of the container's /dev")
         if os.path.isdir("/proc/self/fd"):
             src, dst = f"/proc/self/fd/{slave}", f"/proc/self/fd/{fd}"
         else:  # no /proc in this container: fall back to names

@@ -9,6 +9,7 @@ something else), and masked / read-only paths really being so.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 import pytest
@@ -198,6 +199,37 @@ def test_dev_null_symlink_to_a_host_knob_is_refused(rootfs, state_root, tmp_path
         run(state_root, cfg, "echo '|/tmp/pwn' > /proc/kcore", tmp_path)
     with open("/proc/sys/kernel/core_pattern") as f:
         assert f.read() == core_pattern
+
+
+# -- /dev/console swapped for a symlink (CVE-2025-52565) -------------------------------------
+@pytest.mark.parametrize("link,target", [
+    ("dev/console", "/proc/sys/kernel/core_pattern"),
+    ("dev/console", "../proc/sysrq-trigger"),
+    ("dev", "/proc/sys/kernel"),  # the whole /dev leads into procfs
+])
+def test_dev_console_symlink_is_never_mounted_over(rootfs, state_root, link, target, no_leaks):
+    """The pty is bound over /dev/console: a symlink there must not redirect that mount."""
+    with open("/proc/sys/kernel/core_pattern") as f:
+        core_pattern = f.read()
+    path = os.path.join(rootfs, link)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    os.symlink(target, path)
+    cfg = make_config(rootfs, [
+        Mount(source="proc", destination="/proc", device="proc"),
+        Mount(source="devpts", destination="/dev/pts", device="devpts",
+              data="newinstance,ptmxmode=0666,mode=0620"),
+    ], devices=[])
+    container = Factory(state_root).create("console-escape", cfg)
+    try:
+        with pytest.raises(ContainerStartError, match="console|/dev/pts"):
+            container.start(Process(args=["/bin/true"], terminal=True))
+    finally:
+        container.destroy()
+    with open("/proc/sys/kernel/core_pattern") as f:
+        assert f.read() == core_pattern
+    assert os.path.islink(path)
 
 
 # -- writes to /proc that must hit the real procfs (CVE-2019-16884 / CVE-2025-52881) ---------

@@ -199,9 +199,11 @@ def test_freeze_thaw_and_cgroup_kill(rootfs, state_root, tmp_path, sandbox, no_l
         with open(os.path.join(directory, "cgroup.events")) as f:
             assert "frozen 1" in f.read()
         assert str(container.status()) == "paused"
-        for pid in pids:  # frozen tasks are parked in the signal path (do_freezer_trap, inlined)
-            with open(f"/proc/{pid}/wchan") as f:
-                assert f.read() in ("do_freezer_trap", "get_signal")
+        for pid in pids:  # frozen tasks are parked asleep in the signal path (do_freezer_trap)
+            with open(f"/proc/{pid}/stat") as f:
+                assert f.read().rsplit(")", 1)[1].split()[0] in ("S", "D")
+            with open(f"/proc/{pid}/wchan") as f:  # "0" when the kernel cannot tell
+                assert f.read() in ("do_freezer_trap", "get_signal", "0")
         container.resume()
         with open(os.path.join(directory, "cgroup.events")) as f:
             assert "frozen 0" in f.read()

@@ -213,3 +213,19 @@ def test_notify_without_agent_fails_start(rootfs, state_root, tmp_path, no_leaks
             c.run(Process(args=["/bin/true"]))
     finally:
         c.destroy()
+
+
+def test_a_profile_that_forbids_exit_fails_start_instead_of_hanging(rootfs, state_root, no_leaks):
+    """Only execve allowed, no no_new_privs: the filter goes in early and the init cannot
+    even exit. Start must fail promptly (the init dies by a fault), not spin forever."""
+    import time
+
+    sec = Seccomp(default_action=Action.ERRNO, syscalls=[Syscall(name="execve", action=Action.ALLOW)])
+    container = Factory(state_root).create("strict", config(rootfs, sec))
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(ContainerStartError):
+            container.start(Process(args=["/bin/true"]))
+    finally:
+        container.destroy()
+    assert time.monotonic() - t0 < 30

@@ -36,6 +36,24 @@ def wants_no_new_privs(config, process) -> bool:
     return bool(config.no_new_privileges if nnp is None else nnp)
 
 
+_filter_loaded = False  # set once this process runs under the container's seccomp filter
+
+
+def exit_init(code: int) -> None:
+    """Leave the init, even when the container's filter forbids exit_group.
+
+    A profile that denies exit (or every syscall but execve, without no_new_privs) would
+    leave glibc's _exit looping on a refused syscall at 100% CPU, and the runtime waiting
+    forever. Under a loaded filter the init dies by a fault instead: a bad memory access
+    needs no system call, and the parent sees the init gone.
+    """
+    if _filter_loaded:
+        import ctypes  # already imported with the filter backend: no syscalls here
+
+        ctypes.string_at(0)
+    os._exit(code)
+
+
 class Security:
     def __init__(self, config, process, chan):
         lsm.check(config, process)
@@ -74,8 +92,17 @@ class Security:
 
     def load_seccomp(self) -> None:
         """Install the filter; a notify listener fd goes to the runtime, never stays here."""
+        global _filter_loaded
+        import ctypes  # noqa: F401 - exit_init needs it, and cannot import under the filter
+        import faulthandler
+        import signal
+
+        # exit_init's fault must kill: a SIGSEGV handler (faulthandler, as under pytest)
+        # could not be removed any more once the filter refuses sigaction
+        faulthandler.disable()
+        signal.signal(signal.SIGSEGV, signal.SIG_DFL)
         listener = self.filter.load()
-        self._seccomp_loaded = True
+        self._seccomp_loaded = _filter_loaded = True
         if listener is None:
             return
         try:

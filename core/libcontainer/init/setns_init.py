@@ -85,4 +85,4 @@ def _in_container(config, process, chan, console_conn, sec=None) -> None:
     except BaseException as e:  # noqa: BLE001
         _report(chan, e)
     finally:
-        os._exit(127)
+        security.exit_init(127)

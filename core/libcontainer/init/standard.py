@@ -26,7 +26,7 @@ def main(config, process, chan, fifo_fd: int, container_id: str = "", console_co
         except OSError:
             traceback.print_exc()
     finally:
-        os._exit(1)
+        security.exit_init(1)
 
 
 def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
