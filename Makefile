@@ -65,8 +65,9 @@ test: venv rootfs lint engines
 vm-test: venv rootfs
 	tests/vm/vm-test.sh $(abspath $(VENV)) $(abspath $(ROOTFS))
 
+# pyrunc vs runc vs crun, interleaved; e.g. make bench BENCH_ARGS='-n 4 --density 20'. See bench/run.py.
 bench: venv rootfs
-	$(PY) bench/run.py --rootfs $(ROOTFS)
+	$(PY) bench/run.py --rootfs $(ROOTFS) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build core/*.egg-info core/libcontainer/*.so
+	rm -rf $(VENV) build core/*.egg-info core/libcontainer/*.so core/libcontainer/_finish

@@ -1,7 +1,45 @@
-"""Only here because the core ships a C extension: native/*.c -> libcontainer._nsenter."""
+"""Only here because the core ships native code: native/*.c -> libcontainer._nsenter, and
+native/finish.c -> libcontainer/_finish (the tiny program that waits in the created state)."""
+import os
+import platform
+import subprocess
+import sysconfig
+
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+# x86_64 and aarch64: no libc at all (its startup would add syscalls a seccomp profile must allow)
+_FREESTANDING = ["-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-tree-loop-distribute-patterns",
+                 "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-pie", "-no-pie"]
+
+
+class build_ext_and_finisher(build_ext):
+    """Also builds the finisher executable next to the extension (so in place for `pip install
+    -e .`, in build_lib for a wheel). Without it the init waits in Python: warn, do not fail."""
+
+    def run(self):
+        super().run()
+        out = self._finisher_path()
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc").split()[0]
+        base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, "native/finish.c"]
+        attempts = [["-DFINISH_WITH_LIBC", "-static", *base], ["-DFINISH_WITH_LIBC", *base]]  # no libc.a: dynamic
+        if platform.machine() in ("x86_64", "aarch64"):
+            attempts.insert(0, ["-static", *_FREESTANDING, *base])
+        for flags in attempts:
+            if subprocess.run([cc, *flags]).returncode == 0:
+                return
+        self.warn("native/finish.c did not build: the created-state process will be a Python interpreter")
+
+    def _finisher_path(self):
+        return os.path.join(os.path.dirname(self.get_ext_fullpath("libcontainer._nsenter")), "_finish")
+
+    def get_outputs(self):
+        return super().get_outputs() + [self._finisher_path()]
+
 
 setup(
+    cmdclass={"build_ext": build_ext_and_finisher},
     ext_modules=[
         Extension(
             "libcontainer._nsenter",

@@ -1,123 +1,153 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark: the library API's container lifecycle against `runc run` and
-`crun run` on the same busybox bundle, interleaved (A B C A B C ...) so drift cancels.
+"""Side-by-side benchmark: pyrunc against runc and crun (when installed), on the same busybox
+bundle, interleaved (A B C A B C ...) so the machine's drift cancels.
 
-    make bench            # or: .venv/bin/python bench/run.py --rootfs build/rootfs -n 20
+    make bench                       # = .venv/bin/python bench/run.py --rootfs build/rootfs
+    .venv/bin/python bench/run.py --rootfs build/rootfs -n 5 --density 20
 
-Prints medians and ratios, and writes a JSON result file (bench/results/) for comparison.
-A runtime that is missing or fails on this machine is reported as skipped, with its error.
+Measures: `run` of /bin/true (whole lifecycle), `create`, `start`, `delete`, `exec` into a
+running container, `state`, `list`, `ps`, `delete -f` of a running container, density (N
+containers created+started, then all force-deleted), the PSS of the created-state process and
+of any process a runtime keeps per running container, and the library API (Factory.create ->
+run -> wait -> destroy in this process) against `runc run` / `crun run` as subprocesses.
+
+Everything runs in one private cgroup (nested under the caller's own) and a private mount +
+cgroup namespace where /sys/fs/cgroup shows only the v1 hierarchies, so crun 1.8 (which
+refuses hybrid hosts) works and all three runtimes run under the same conditions. A fixed
+settle pause precedes every timed command (see measures.py for why). Prints medians, the
+ratios pyrunc/runc and pyrunc/crun with the issue's targets, and writes bench/results/*.json.
+Needs root. Cleans up containers, cgroups, mounts and state even on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 
-def make_bundle(rootfs: str, where: str) -> tuple[str, dict]:
-    from libcontainer.specconv import example_spec
-
-    spec = example_spec()
-    spec["root"] = {"path": os.path.abspath(rootfs), "readonly": True}
-    spec["process"]["args"] = ["/bin/true"]
-    spec["process"]["terminal"] = False
-    spec["ociVersion"] = "1.0.2"  # what every runtime compared here accepts
-    bundle = os.path.join(where, "bundle")
-    os.makedirs(bundle)
-    with open(os.path.join(bundle, "config.json"), "w") as f:
-        json.dump(spec, f)
-    return bundle, spec
+import report  # noqa: E402
+import sandbox  # noqa: E402
 
 
-def lib_runner(spec: dict, bundle: str, state: str):
-    from libcontainer import Factory, Process
-    from libcontainer.specconv import create_config
-
-    factory = Factory(os.path.join(state, "lib"))
-    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
-
-    def run(i: int) -> None:
-        cid = f"bench-lib-{os.getpid()}-{i}"
-        container = factory.create(cid, create_config(spec, container_id=cid, bundle=bundle))
-        try:
-            p = Process(args=["/bin/true"], stdin=devnull, stdout=devnull, stderr=devnull)
-            container.run(p)
-            if p.wait().code != 0:
-                raise RuntimeError("container exited non-zero")
-        finally:
-            container.destroy()
-
-    return run
+def parse(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rootfs", default=os.path.join(REPO, "build", "rootfs"))
+    ap.add_argument("-n", "--rounds", type=int, default=8, help="interleaved rounds (default 8)")
+    ap.add_argument("--density", type=int, default=50, metavar="N", help="containers in the density run (default 50)")
+    ap.add_argument("--density-rounds", type=int, default=1, help="density repetitions (default 1; 0 skips it)")
+    ap.add_argument("--settle", type=float, default=50.0, metavar="MS",
+                    help="pause before every timed command, excluded from the timing (default 50 ms)")
+    ap.add_argument("--pyrunc", default=os.path.join(REPO, ".venv", "bin", "pyrunc"))
+    ap.add_argument("--no-library", action="store_true", help="skip the in-process library lifecycle")
+    ap.add_argument("--out", default=os.path.join(HERE, "results"), help="where the JSON result goes")
+    return ap.parse_args(argv)
 
 
-def cli_runner(binary: str, bundle: str, state: str):
-    root = os.path.join(state, os.path.basename(binary))
+def _version(binary: str) -> str:
+    try:
+        r = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+        return (r.stdout or r.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
 
-    def run(i: int) -> None:
-        cid = f"bench-{os.path.basename(binary)}-{os.getpid()}-{i}"
-        r = subprocess.run([binary, "--root", root, "run", "--bundle", bundle, cid],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if r.returncode != 0:
-            subprocess.run([binary, "--root", root, "delete", "-f", cid], capture_output=True)
-            raise RuntimeError((r.stderr or r.stdout).strip().splitlines()[-1:] or f"exit {r.returncode}")
 
-    return run
+def inside(args: argparse.Namespace) -> int:
+    """The benchmark proper, already in its own cgroup and namespaces."""
+    from bundle import Bundles
+    from measures import Bench
+    from runtimes import Cli, Library
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    sandbox.remount_hierarchies()
+    state = os.environ["PYRUNC_BENCH_STATE"]
+    found = {"pyrunc": args.pyrunc if os.access(args.pyrunc, os.X_OK) else None,
+             "runc": shutil.which("runc"), "crun": shutil.which("crun")}
+    if not found["pyrunc"]:
+        print(f"bench: {args.pyrunc} not found (make venv)", file=sys.stderr)
+        return 2
+    clis = [Cli(n, b, state) for n, b in found.items() if b]
+    missing = [n for n, b in found.items() if not b]
+    library = None
+    bench = None
+    try:
+        library = None if args.no_library else Library(state)
+        bench = Bench(clis, library, Bundles(args.rootfs, os.path.join(state, "bundles")), args.settle / 1000)
+        t0 = time.monotonic()
+        for i in range(args.rounds):
+            bench.round()
+            print(f"\rround {i + 1}/{args.rounds} ({time.monotonic() - t0:.0f} s)", end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        for i in range(args.density_rounds):
+            print(f"density {i + 1}/{args.density_rounds}: N={args.density} per runtime", file=sys.stderr, flush=True)
+            bench.density(args.density)
+        elapsed = time.monotonic() - t0
+    finally:
+        # a terminal's Ctrl-C reaches us twice (directly and forwarded): finish the cleanup
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for c in clis:
+            c.cleanup()
+        if library:
+            library.cleanup()
+
+    med = report.medians(bench.samples)
+    runtimes = [c.name for c in clis]
+    print()
+    print(f"pyrunc vs runc vs crun: medians of {args.rounds} interleaved rounds, density N={args.density} "
+          f"x{args.density_rounds}; settle pause {args.settle:g} ms before every timed command")
+    print(report.table(med, runtimes, args.density))
+    for name, errs in bench.errors.items():
+        for measure, msg in errs.items():
+            print(f"  {name} {measure}: failed: {msg}")
+    for name in missing:
+        print(f"  {name}: not installed, skipped")
+    kept = med.get("kept_procs", {})
+    print("  processes kept per running container: " + ", ".join(f"{k} {v:g}" for k, v in kept.items()))
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": report.machine(),
+        "rounds": args.rounds, "density_n": args.density, "density_rounds": args.density_rounds,
+        "settle_ms": args.settle, "elapsed_s": round(elapsed, 1),
+        "versions": {c.name: _version(c.binary) for c in clis}, "missing": missing,
+        "medians": med, "samples": {m: dict(v) for m, v in bench.samples.items()},
+        "errors": {k: dict(v) for k, v in bench.errors.items()},
+        "ratios": {f"{a}/{b} {m}": med[m][a] / med[m][b] for m in med for a in ("pyrunc", "library")
+                   for b in ("runc", "crun") if a in med[m] and med[m].get(b)},
+        "targets": report.verdicts(med),
+    }
+    print(f"total {elapsed:.0f} s; results: {report.write_json(args.out, result)}")
+    return 0
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rootfs", required=True)
-    ap.add_argument("-n", type=int, default=15, help="rounds (default 15)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
-    args = ap.parse_args()
-
-    with tempfile.TemporaryDirectory(prefix="pyrunc-bench-") as tmp:
-        bundle, spec = make_bundle(args.rootfs, tmp)
-        runners = {"library": lib_runner(spec, bundle, tmp)}
-        for name in ("runc", "crun"):
-            path = shutil.which(name)
-            if path:
-                runners[name] = cli_runner(path, bundle, tmp)
-        times: dict[str, list[float]] = {k: [] for k in runners}
-        skipped: dict[str, str] = {}
-        for i in range(args.n):
-            for name, run in runners.items():
-                if name in skipped:
-                    continue
-                t0 = time.perf_counter()
-                try:
-                    run(i)
-                except Exception as e:  # noqa: BLE001 - reported, not fatal
-                    skipped[name] = str(e)
-                    continue
-                times[name].append((time.perf_counter() - t0) * 1000)
-
-    medians = {k: statistics.median(v) for k, v in times.items() if v}
-    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "rounds": args.n,
-              "run_ms_median": medians, "skipped": skipped, "ratios": {}}
-    for ref in ("runc", "crun"):
-        if ref in medians and "library" in medians:
-            result["ratios"][f"library/{ref}"] = medians["library"] / medians[ref]
-    print(f"{'runtime':10} {'median ms':>10}")
-    for k, v in medians.items():
-        print(f"{k:10} {v:10.1f}")
-    for k, v in result["ratios"].items():
-        print(f"{k}: {v:.2f}")
-    for k, v in skipped.items():
-        print(f"{k}: skipped: {v}")
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, time.strftime("bench-%Y%m%d-%H%M%S.json"))
-    with open(path, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"results: {path}")
-    return 0
+    args = parse(sys.argv[1:])
+    args.rootfs = os.path.abspath(args.rootfs)
+    args.out = os.path.abspath(args.out)
+    if os.environ.get(sandbox.INSIDE_ENV):
+        try:
+            return inside(args)
+        except KeyboardInterrupt:
+            print("\nbench: interrupted; containers removed", file=sys.stderr)
+            return 130
+    if os.geteuid() != 0:
+        print("bench: needs root (containers, cgroups, namespaces)", file=sys.stderr)
+        return 2
+    if not os.path.isfile(os.path.join(args.rootfs, "bin", "busybox")):
+        print(f"bench: no busybox rootfs at {args.rootfs} (make rootfs)", file=sys.stderr)
+        return 2
+    state = tempfile.mkdtemp(prefix="pyrunc-bench-")
+    argv = [os.path.abspath(__file__), *sys.argv[1:], "--rootfs", args.rootfs, "--out", args.out]
+    return sandbox.run_inside(argv, state)
 
 
 if __name__ == "__main__":

@@ -51,53 +51,70 @@ nse_unshare(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
                          CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | \
                          CLONE_CHILD_CLEARTID | CLONE_PIDFD)
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL /* clone3 only, Linux 5.7 */
+#endif
+
 /* fork()-like clone: no new stack, child continues on a copy of ours.
- * CLONE_NEWTIME (0x80) collides with the exit-signal byte of clone(2), so it
- * needs clone3(2); everything else uses the classic syscall, which also
- * works under seccomp profiles that answer clone3 with ENOSYS. */
+ * CLONE_NEWTIME (0x80) collides with the exit-signal byte of clone(2), and
+ * CLONE_INTO_CGROUP needs clone_args.cgroup, so both need clone3(2);
+ * everything else uses the classic syscall, which also works under seccomp
+ * profiles that answer clone3 with ENOSYS. */
 static pid_t
-raw_clone(unsigned long flags)
+raw_clone(uint64_t flags, int cgroup_fd)
 {
+    if ((flags & CLONE_NEWTIME) || cgroup_fd >= 0) {
 #ifdef __NR_clone3
-    if (flags & CLONE_NEWTIME) {
         struct nse_clone_args ca;
         memset(&ca, 0, sizeof(ca));
         ca.flags = flags;
         ca.exit_signal = SIGCHLD;
+        if (cgroup_fd >= 0) {
+            ca.flags |= CLONE_INTO_CGROUP;
+            ca.cgroup = (uint64_t)cgroup_fd;
+        }
         return (pid_t)syscall(__NR_clone3, &ca, sizeof(ca));
-    }
 #else
-    if (flags & CLONE_NEWTIME) {
         errno = ENOSYS;
         return -1;
-    }
 #endif
+    }
 #if defined(__s390__) || defined(__CRIS__)
     /* these architectures swap the first two clone(2) arguments */
-    return (pid_t)syscall(SYS_clone, 0UL, flags | SIGCHLD, NULL, NULL, 0UL);
+    return (pid_t)syscall(SYS_clone, 0UL, (unsigned long)flags | SIGCHLD, NULL, NULL, 0UL);
 #else
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0UL, NULL, NULL, 0UL);
+    return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0UL, NULL, NULL, 0UL);
 #endif
 }
 
 NSE_DOC(clone,
-"clone(flags)\n--\n\n"
+"clone(flags, cgroup_fd=-1)\n--\n\n"
 "Fork with namespace flags: like os.fork() (same interpreter before/after\n"
 "fork handling, os.register_at_fork hooks run) but the child is created in\n"
 "the new namespaces given by the CLONE_NEW* flags.  Returns 0 in the child\n"
 "and the child's pid (in the caller's pid namespace) in the parent.  With\n"
 "CLONE_NEWPID the child's os.getpid() is 1.  The exit signal is SIGCHLD;\n"
 "flags sharing memory/threads or needing tid pointers raise ValueError.\n"
-"Like os.fork, do not call it while other threads may hold libc locks.");
+"Like os.fork, do not call it while other threads may hold libc locks.\n\n"
+"cgroup_fd >= 0 (a directory fd of a cgroup2 cgroup, O_PATH is enough)\n"
+"creates the child directly in that cgroup: clone3(2) with\n"
+"CLONE_INTO_CGROUP, so it never runs a single instruction outside it.\n"
+"A kernel without clone3 or CLONE_INTO_CGROUP (before 5.7, or a seccomp\n"
+"profile refusing clone3) fails with OSError ENOSYS, E2BIG or EINVAL and\n"
+"no child; the caller then clones without the fd and moves the child\n"
+"through cgroup.procs.  The kernel's other refusals (EBUSY: controllers\n"
+"enabled below the target, EOPNOTSUPP: a threaded or v1 cgroup, EBADF)\n"
+"are raised the same way, with no child either.");
 
 PyObject *
 nse_clone(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"flags", NULL};
+    static char *kwlist[] = {"flags", "cgroup_fd", NULL};
     uint64_t flags;
+    int cgroup_fd = -1;
     pid_t pid;
     int saved_errno;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&:clone", kwlist, u64_converter, &flags))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|i:clone", kwlist, u64_converter, &flags, &cgroup_fd))
         return NULL;
     if (flags & CLONE_FORBIDDEN) {
         PyErr_SetString(PyExc_ValueError,
@@ -108,17 +125,21 @@ nse_clone(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "clone(): the exit signal is always SIGCHLD; do not pass one");
         return NULL;
     }
+    if (flags & CLONE_INTO_CGROUP) {
+        PyErr_SetString(PyExc_ValueError, "clone(): pass the cgroup as cgroup_fd, not CLONE_INTO_CGROUP in flags");
+        return NULL;
+    }
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
         PyErr_SetString(PyExc_RuntimeError, "clone not supported for subinterpreters");
         return NULL;
     }
-    if (PySys_Audit("libcontainer._nsenter.clone", "K", (unsigned long long)flags) < 0)
+    if (PySys_Audit("libcontainer._nsenter.clone", "Ki", (unsigned long long)flags, cgroup_fd) < 0)
         return NULL;
 
     /* Exactly os.fork()'s sequence: take the import lock & run before-fork
      * hooks, fork, then let the interpreter repair itself in each process. */
     PyOS_BeforeFork();
-    pid = raw_clone((unsigned long)flags);
+    pid = raw_clone(flags, cgroup_fd);
     saved_errno = errno;
     if (pid == 0)
         PyOS_AfterFork_Child();

@@ -13,6 +13,7 @@ and reports what it had to clean, so a test that leaks a cgroup can be failed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
@@ -222,3 +223,57 @@ def task_state(pid: int) -> str:
     with open(f"/proc/{pid}/stat", "rb") as f:
         data = f.read()
     return data[data.rindex(b")") + 2:].split()[0].decode()
+
+
+@contextlib.contextmanager
+def v1_sandbox(prefix: str):
+    """A CgroupSandbox for a test (skipped where v1 is missing); fails on leftover cgroups."""
+    reason = v1_available()
+    if reason:
+        import pytest
+
+        pytest.skip(reason)
+    sb = CgroupSandbox(prefix)
+    try:
+        yield sb
+        left = sb.leftovers()
+        assert not left, f"cgroups leaked: {left}"
+    finally:
+        sb.cleanup()
+
+
+@contextlib.contextmanager
+def running(state_root, cid, cfg, args, out_path):
+    """Start a container running ``args``; always kill, reap and destroy it afterwards."""
+    from libcontainer import Factory, Process
+
+    out = open(out_path, "w+")
+    container = Factory(state_root).create(cid, cfg)
+    proc = Process(args=args, stdout=out, stderr=out)
+    try:
+        container.start(proc)
+        container.exec()
+        yield container, proc
+    finally:
+        try:
+            os.kill(container.init_pid, 9)
+        except (ProcessLookupError, TypeError):
+            pass
+        if container.init_pid:
+            proc.wait()
+        container.destroy()
+        out.close()
+
+
+def read(directory, name):
+    with open(os.path.join(directory, name)) as f:
+        return f.read().strip()
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False

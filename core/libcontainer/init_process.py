@@ -1,8 +1,9 @@
 """The parent's side of starting a container's init.
 
 The parent clones the child into its new namespaces, then does what only the outside can
-do while the child waits: write the uid/gid maps, place the child in its cgroups, set the
-resource limits and build the networks. Then it lets the child go on, and waits for
+do: write the uid/gid maps ("go"), then -- while the child prepares what needs no cgroup --
+place the child in its cgroups, set the resource limits and build the networks
+("cgroups": the child may now unshare its cgroup namespace and build its rootfs). Then it waits for
 "ready" (rootfs built, program found, waiting on the exec FIFO) or an error.
 Any failure kills the child and undoes what was done, so a failed create leaves nothing.
 """
@@ -35,7 +36,7 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         os.close(fifo_fd)
         raise
     try:
-        pid = sc.clone(flags)
+        pid = _clone(sc, flags, config, cgroup_manager)
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import standard
 
@@ -51,19 +52,30 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         # id maps written; a staged start (joins by path, time ns) hands over the real init
         pid = process.pid = ns.settle_init(parent, config, pid)
         process_setup.write_oom_score_adj(pid, config, process)
-        if cgroup_manager is not None:
-            cgroup_manager.apply(pid)
-            if config.cgroups is not None and config.cgroups.resources is not None:
-                cgroup_manager.set(config.cgroups.resources)
-        for strategy, network in networks:
-            strategy.create(network, pid)
+        # "go" first: the child prepares (LSM, capabilities, seccomp backend) while we pay
+        # the kernel's cgroup migration (an RCU grace period per hierarchy); it waits for
+        # "cgroups" before it unshares its cgroup namespace or mounts anything.
         parent.send("go")
-        parent.serve_until("ready", {
+        try:
+            if cgroup_manager is not None:
+                cgroup_manager.apply(pid)
+                if config.cgroups is not None and config.cgroups.resources is not None:
+                    cgroup_manager.set(config.cgroups.resources)
+            for strategy, network in networks:
+                strategy.create(network, pid)
+            parent.send("cgroups")
+        except BaseException:
+            _raise_child_error(parent)  # the child's own failure explains ours better
+            raise
+        _warm_init_modules()
+        ready = parent.serve_until("ready", {
             "hooks": lambda msg: hooks.serve_prestart(parent, config, container_id, pid),
             "console": lambda msg: None,  # the pty master rides along; taken below
             "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
         console.receive_master(parent, process)
+        if ready.get("closing"):
+            parent.expect_eof()  # the native finisher let go of its end: nothing of ours is left
     except BaseException as e:
         _kill_and_reap(pid)
         process._reaped = True
@@ -73,6 +85,52 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
     finally:
         parent.close()
     return pid
+
+
+def _clone(sc, flags: int, config, cgroup_manager) -> int:
+    """Clone the init, straight into its cgroup where the backend offers one (cgroup v2:
+    CLONE_INTO_CGROUP), so it never runs outside its limits; ``apply`` still follows.
+
+    A kernel or cgroup that refuses it (no clone3 or CLONE_INTO_CGROUP before 5.7, a seccomp
+    profile answering clone3 with ENOSYS, a busy cgroup) leaves no child: clone again the
+    classic way and let ``apply`` move it, as runc does when Go's UseCgroupFD fails. A
+    staged start keeps the classic way: its first child is only a stepping stone.
+    """
+    prepare = getattr(cgroup_manager, "prepare_clone", None)
+    cgroup_fd = prepare() if prepare is not None and not ns.needs_staging(config.namespaces) else None
+    if cgroup_fd is None:
+        return sc.clone(flags)
+    try:
+        return sc.clone(flags, cgroup_fd)
+    except OSError:
+        return sc.clone(flags)
+    finally:
+        os.close(cgroup_fd)  # in the parent and in the child alike
+
+
+def _warm_init_modules() -> None:
+    """Import what the init imports, while the child builds its rootfs and we would idle.
+
+    The init is a fork of this process: whatever we have not imported, every init imports
+    again (~5 ms each). A long-lived caller (the library API) pays it once this way, and a
+    one-shot CLI call pays it on the other core, in parallel with the child.
+    """
+    from .init import standard  # noqa: F401
+    from .rootfs import cgroupmount  # noqa: F401
+
+
+def _raise_child_error(chan) -> None:
+    """If the child already reported an error (and so left its cgroups half-made), raise it."""
+    import select
+
+    try:
+        if not select.select([chan], [], [], 0.1)[0]:
+            return
+        msg = chan.recv()
+    except (OSError, ValueError):
+        return
+    if msg is not None and msg.get("type") == "error":
+        raise SyncError(msg.get("message", "unknown error in container init"))
 
 
 def _seccomp_listener(chan, config, container_id: str, pid: int) -> None:

@@ -4,8 +4,8 @@ Why it is built this way:
 
 * Each backend kind has a stevedore entry-point namespace (see :data:`NAMESPACES`); an entry
   point names a *module* holding ``@hookimpl`` functions (:mod:`libcontainer.hookspecs`).
-* Selecting a backend loads only that one module with ``stevedore.DriverManager`` (which reads
-  the entry-point cache, it does not import the other plugins), registers it in the single
+* Selecting a backend reads stevedore's entry-point cache file (``_groups``; stevedore itself
+  is imported only to rebuild a missing cache), imports only that one module, registers it in the single
   ``pluggy.PluginManager`` of this process and calls the hook *restricted to that module*
   (``subset_hook_caller``), so two installed seccomp backends can never answer for each
   other.
@@ -20,6 +20,7 @@ Why it is built this way:
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 from libcontainer.errors import PluginError
@@ -47,11 +48,84 @@ _cgroup2 = None  # cached answer of is_cgroup2_unified() for the real system
 # --------------------------------------------------------------------------- listing
 
 
-def _entry_points(namespace: str) -> list:
-    """Entry points of ``namespace`` from stevedore's cache (no plugin is imported)."""
-    from stevedore import _cache
+class _EntryPoint(tuple):
+    """(name, value, group) as stevedore's cache file stores them."""
 
-    return list(_cache.get_group_all(namespace))
+    name = property(lambda self: self[0])
+    value = property(lambda self: self[1])
+    group = property(lambda self: self[2])
+
+    def load(self):
+        module_name, _, attrs = self.value.partition(":")
+        import importlib
+
+        obj = importlib.import_module(module_name.strip())
+        for attr in filter(None, attrs.strip().split(".")):
+            obj = getattr(obj, attr)
+        return obj
+
+
+_groups_by_path: dict = {}  # tuple(sys.path) -> {group: [_EntryPoint]}
+
+
+def _stevedore_cache_file() -> str:
+    """stevedore's cache file name for this sys.path (its own hashing, reproduced).
+
+    Importing stevedore pulls importlib.metadata, hashlib and logging (~40 ms per CLI
+    call); reading the file it already wrote needs none of them. When the file is missing
+    or stale, its name changes and stevedore (imported then) rebuilds it.
+    """
+    import glob
+    import struct
+
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - an interpreter without the builtin
+        from hashlib import sha256
+    h = sha256()
+    h.update(sys.executable.encode("utf-8"))
+    h.update(sys.prefix.encode("utf-8"))
+    pack = struct.Struct("f").pack
+
+    def mtime(name: str) -> float:
+        try:
+            return os.stat(name).st_mtime
+        except (FileNotFoundError, NotADirectoryError):
+            return -1.0
+
+    for entry in sys.path:
+        h.update(entry.encode("utf-8"))
+        h.update(pack(mtime(entry)))
+        for pattern in ("*.dist-info", "*.egg-info"):
+            for ep_file in glob.iglob(os.path.join(entry, pattern, "entry_points.txt")):
+                h.update(ep_file.encode("utf-8"))
+                h.update(pack(mtime(ep_file)))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "python-entrypoints", h.hexdigest())
+
+
+def _groups() -> dict:
+    key = tuple(sys.path)
+    groups = _groups_by_path.get(key)
+    if groups is None:
+        import json
+
+        try:
+            with open(_stevedore_cache_file()) as f:
+                raw = json.load(f)["groups"]
+        except (OSError, ValueError, KeyError, TypeError):
+            from stevedore import _cache  # builds (and writes) the cache, scanning metadata
+
+            raw = {ns: [(ep.name, ep.value, ep.group) for ep in _cache.get_group_all(ns)]
+                   for ns in NAMESPACES}
+        groups = {g: [_EntryPoint(tuple(item)) for item in items] for g, items in raw.items()}
+        _groups_by_path[key] = groups
+    return groups
+
+
+def _entry_points(namespace: str) -> list:
+    """Entry points of ``namespace`` from stevedore's cache file (no plugin is imported)."""
+    return list(_groups().get(namespace, ()))
 
 
 def installed() -> dict[str, list[str]]:
@@ -104,6 +178,7 @@ def reset() -> None:
         _pm = None
         _cgroup2 = None
         _loaded.clear()
+        _groups_by_path.clear()
         import importlib
 
         importlib.invalidate_caches()
@@ -140,10 +215,14 @@ def load(namespace: str, name: str):
                 f"(entry-point namespace {namespace}); installed: "
                 f"{', '.join(names) if names else 'none'}"
             )
-        from stevedore import DriverManager
-
+        matches = {ep.value: ep for ep in _entry_points(namespace) if ep.name == name}
         try:
-            module = DriverManager(namespace, name, invoke_on_load=False).driver
+            if len(matches) == 1:  # the usual case: import the one module, nothing else
+                module = next(iter(matches.values())).load()
+            else:  # several distributions claim the name: stevedore's rules decide
+                from stevedore import DriverManager
+
+                module = DriverManager(namespace, name, invoke_on_load=False).driver
         except Exception as exc:  # import errors of the plugin itself
             raise PluginError(
                 f"{_short(namespace)} backend {name!r} ({namespace}) failed to load: {exc}"

@@ -14,7 +14,7 @@ works where the extension is not built) and to :mod:`os`. Unit tests install a
     double = syscalls.RecordingSyscalls(results={"clone": 42})
     with syscalls.use(double):
         start_init(...)
-    assert ("clone", (flags,)) in double.calls
+    assert ("clone", (flags, -1)) in double.calls
 
 Constants of the extension are reachable as ``syscalls.MS_BIND`` etc. (forwarded lazily).
 """
@@ -34,7 +34,7 @@ def _native():
 
 
 class LinuxSyscalls:
-    """The real layer. Signatures match ``_nsenter`` (see docs/CONTRACTS.md) and :mod:`os`."""
+    """The real layer. Signatures match ``_nsenter`` (see docs/architecture.md) and :mod:`os`."""
 
     # -- namespaces ------------------------------------------------------------------------------
     def setns(self, fd, nstype=0):
@@ -43,8 +43,9 @@ class LinuxSyscalls:
     def unshare(self, flags):
         return _native().unshare(flags)
 
-    def clone(self, flags):
-        return _native().clone(flags)
+    def clone(self, flags, cgroup_fd=-1):
+        # cgroup_fd >= 0: clone3 + CLONE_INTO_CGROUP; OSError (no child) where the kernel can't
+        return _native().clone(flags, cgroup_fd)
 
     # -- mounts ----------------------------------------------------------------------------------
     def mount(self, source, target, fstype, flags=0, data=None):

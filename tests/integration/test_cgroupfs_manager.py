@@ -15,7 +15,7 @@ import time
 import types
 
 import pytest
-from cgroup_sandbox import CgroupSandbox, proc_cgroups, task_state, v1_available
+from cgroup_sandbox import proc_cgroups, task_state, v1_sandbox
 
 from libcontainer.cgroups.manager import FreezerState
 from libcontainer.configs import Cgroup, DeviceRule, Resources
@@ -150,16 +150,8 @@ def test_emulator_refuses_hole_in_wildcard_and_bad_types():
 
 @pytest.fixture
 def sandbox():
-    reason = v1_available()
-    if reason:
-        pytest.skip(reason)
-    sb = CgroupSandbox("lc-mgr")
-    try:
+    with v1_sandbox("lc-mgr") as sb:
         yield sb
-        left = sb.leftovers()
-        assert not left, f"cgroups leaked: {left}"
-    finally:
-        sb.cleanup()
 
 
 @pytest.fixture

@@ -8,22 +8,21 @@ Every cgroup lives in a ``cgroup_sandbox`` below this process's own cgroups.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-import time
 
 import pytest
 from cgroup_sandbox import (
-    CgroupSandbox,
     container_config,
     default_device_rules,
     make_node,
     proc_cgroups,
-    v1_available,
+    read,
+    running,
+    v1_sandbox,
+    wait_for,
 )
 
-from libcontainer import Factory, Process
 from libcontainer.configs import Cgroup, DeviceRule, Resources, ThrottleDevice, WeightDevice
 
 pytestmark = pytest.mark.integration
@@ -32,51 +31,14 @@ UNLIMITED = "9223372036854771712"  # what a v1 memory limit of -1 reads back as
 
 @pytest.fixture
 def sandbox():
-    reason = v1_available()
-    if reason:
-        pytest.skip(reason)
-    sb = CgroupSandbox("lc-res")
-    try:
+    with v1_sandbox("lc-res") as sb:
         yield sb
-        left = sb.leftovers()
-        assert not left, f"cgroups leaked: {left}"
-    finally:
-        sb.cleanup()
 
 
-@contextlib.contextmanager
-def running(state_root, cid, cfg, args, out_path):
-    """Start a container running ``args``; always kill, reap and destroy it afterwards."""
-    out = open(out_path, "w+")
-    container = Factory(state_root).create(cid, cfg)
-    proc = Process(args=args, stdout=out, stderr=out)
-    try:
-        container.start(proc)
-        container.exec()
-        yield container, proc
-    finally:
-        try:
-            os.kill(container.init_pid, 9)
-        except (ProcessLookupError, TypeError):
-            pass
-        if container.init_pid:
-            proc.wait()
-        container.destroy()
-        out.close()
 
 
-def read(directory, name):
-    with open(os.path.join(directory, name)) as f:
-        return f.read().strip()
 
 
-def _wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_limits_written_and_seen_from_both_sides(sandbox, rootfs, state_root, tmp_path, no_leaks):
@@ -100,7 +62,7 @@ def test_limits_written_and_seen_from_both_sides(sandbox, rootfs, state_root, tm
     script = "grep Cpus_allowed_list /proc/self/status; echo ready; sleep 30"
     with running(state_root, "cgfs-limits", cfg, ["/bin/sh", "-c", script], tmp_path / "out") as (c, _p):
         pid = c.init_pid
-        assert _wait_for(lambda: "ready" in (tmp_path / "out").read_text())
+        assert wait_for(lambda: "ready" in (tmp_path / "out").read_text())
         m = c.cgroup_manager
         # outside: the init sits in the container's cgroup in every hierarchy
         seen = proc_cgroups(pid)
@@ -189,7 +151,7 @@ def test_pids_max_refuses_fork(sandbox, rootfs, state_root, tmp_path, no_leaks):
     cfg = container_config(rootfs, Cgroup(path=sandbox.relative("pids"), resources=res))
     script = "for i in 1 2 3 4 5 6; do sleep 30 & done; echo spawned; sleep 30"
     with running(state_root, "cgfs-pids", cfg, ["/bin/sh", "-c", script], tmp_path / "out") as (c, _p):
-        assert _wait_for(lambda: "can't fork" in (tmp_path / "out").read_text()), (tmp_path / "out").read_text()
+        assert wait_for(lambda: "can't fork" in (tmp_path / "out").read_text()), (tmp_path / "out").read_text()
         path = c.cgroup_manager.path("pids")
         assert int(read(path, "pids.current")) <= 4
         assert int(read(path, "pids.events").split()[1]) >= 1  # "max N": forks refused
@@ -235,7 +197,7 @@ def test_device_update_has_no_allow_all_window(sandbox, rootfs, state_root, tmp_
         try:
             wider = rules + [DeviceRule(type="c", major=1, minor=11, permissions="r", allow=True)]
             c.cgroup_manager.set(Resources(devices=wider))
-            assert _wait_for(lambda: "KMSG-ALLOWED" in out.read_text()), (read(path, "devices.list"), out.read_text()[-300:])
+            assert wait_for(lambda: "KMSG-ALLOWED" in out.read_text()), (read(path, "devices.list"), out.read_text()[-300:])
             assert "c 1:11 r" in read(path, "devices.list").splitlines()
             c.cgroup_manager.set(Resources(devices=rules))  # and narrow again
             assert "c 1:11 r" not in read(path, "devices.list").splitlines()

@@ -7,20 +7,19 @@ show in pids) and against the cgroup files read independently.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
 import pytest
 from cgroup_sandbox import (
-    CgroupSandbox,
     container_config,
     default_device_rules,
     make_node,
-    v1_available,
+    read,
+    running,
+    v1_sandbox,
 )
 
-from libcontainer import Factory, Process
 from libcontainer.cgroups.stats import Stats
 from libcontainer.configs import Cgroup, Resources
 
@@ -29,41 +28,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def sandbox():
-    reason = v1_available()
-    if reason:
-        pytest.skip(reason)
-    sb = CgroupSandbox("lc-stat")
-    try:
+    with v1_sandbox("lc-stat") as sb:
         yield sb
-        left = sb.leftovers()
-        assert not left, f"cgroups leaked: {left}"
-    finally:
-        sb.cleanup()
-
-
-@contextlib.contextmanager
-def running(state_root, cid, cfg, args, out_path):
-    out = open(out_path, "w+")
-    container = Factory(state_root).create(cid, cfg)
-    proc = Process(args=args, stdout=out, stderr=out)
-    try:
-        container.start(proc)
-        container.exec()
-        yield container, proc
-    finally:
-        try:
-            os.kill(container.init_pid, 9)
-        except (ProcessLookupError, TypeError):
-            pass
-        if container.init_pid:
-            proc.wait()
-        container.destroy()
-        out.close()
-
-
-def read(directory, name):
-    with open(os.path.join(directory, name)) as f:
-        return f.read().strip()
 
 
 def wait_for(predicate, timeout=20.0):

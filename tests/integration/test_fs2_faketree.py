@@ -288,6 +288,37 @@ def test_apply_creates_and_destroy_removes_faketree(tmp_path, monkeypatch):
     assert not os.path.exists(os.path.join(tree.root, "bad"))
 
 
+def test_prepare_clone_creates_then_apply_only_enters_faketree(tmp_path, monkeypatch):
+    tree = FakeTree(tmp_path / "cg", monkeypatch, leaf="lc/c1")
+    m = tree.manager(Resources(pids_limit=5), path="/lc/c8")
+    leaf = os.path.join(tree.root, "lc/c8")
+    fd = m.prepare_clone()
+    try:  # the leaf exists, pids is enabled along the path, and the fd is an O_PATH one on it
+        assert os.readlink(f"/proc/self/fd/{fd}") == leaf
+        assert os.stat(fd).st_ino == os.stat(leaf).st_ino
+        flags = int(open(f"/proc/self/fdinfo/{fd}").read().split("flags:")[1].split()[0], 8)
+        assert flags & os.O_PATH and flags & os.O_CLOEXEC
+    finally:
+        os.close(fd)
+    assert ("lc/cgroup.subtree_control", "+pids") in tree.writes
+    tree.writes.clear()
+    open(os.path.join(leaf, "cgroup.procs"), "w").close()
+    m.apply(4321)  # the init is already there: only cgroup.procs is written, nothing re-made
+    assert tree.writes == [("lc/c8/cgroup.procs", "4321")]
+    os.unlink(os.path.join(leaf, "cgroup.procs"))  # a real cgroup's files go with the rmdir
+    m.destroy()
+    assert not os.path.exists(leaf) and os.path.isdir(os.path.join(tree.root, "lc"))
+    with pytest.raises(ConfigError):  # bad input is refused before the clone, nothing made
+        tree.manager(Resources(memory=10, memory_swap=5), path="/bad/c").prepare_clone()
+    assert not os.path.exists(os.path.join(tree.root, "bad"))
+
+
+def test_prepare_clone_default_is_none():
+    from libcontainer.cgroups.manager import CgroupManager
+
+    assert CgroupManager.prepare_clone(object()) is None  # v1/systemd: clone, then apply
+
+
 # ---- freezer, kill ----------------------------------------------------------------------------
 
 def test_freeze_waits_for_events_faketree(tree):

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from libcontainer import Factory, Process
+from libcontainer import Factory, Process, syscalls
 from libcontainer.configs import Cgroup, Config, DeviceRule, Mount, Namespace, Resources
 from libcontainer.errors import ConfigError
 from libcontainer_fs2 import bpf, devices, paths
@@ -268,3 +268,144 @@ def test_missing_controller_refused_on_hybrid(sandbox, state_root, rootfs):
     with pytest.raises(ConfigError, match="controller 'memory' is not available"):
         m.apply(-1)
     assert not os.path.exists(os.path.join(sandbox_dir, "c3"))  # nothing half-made left
+
+
+# -- CLONE_INTO_CGROUP: the init is born in its cgroup ------------------------------------------------
+
+class CloneSpy(syscalls.LinuxSyscalls):
+    """The real syscall layer, noting each clone's cgroup_fd (in the parent) and, when
+    ``refuse`` is set, answering a clone into a cgroup the way a pre-5.7 kernel does."""
+
+    def __init__(self, refuse: bool = False):
+        self.pid = os.getpid()
+        self.clones: list[tuple[int, str]] = []
+        self.refuse = refuse
+
+    def clone(self, flags, cgroup_fd=-1):
+        target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
+        if self.refuse and cgroup_fd >= 0:
+            self.clones.append((cgroup_fd, target))
+            raise OSError(errno.ENOSYS, "clone3 refused by the test")
+        pid = super().clone(flags, cgroup_fd)
+        if os.getpid() == self.pid:
+            self.clones.append((cgroup_fd, target))
+        return pid
+
+
+def fds_on(pid, directory) -> list[str]:
+    out = []
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{name}") == directory:
+                out.append(name)
+        except FileNotFoundError:
+            pass
+    return out
+
+
+@pytest.fixture
+def placement_spy(monkeypatch):
+    """Fs2Manager.apply, wrapped to note whether the pid was already in cgroup.procs."""
+    from libcontainer_fs2.manager import Fs2Manager
+
+    seen = []
+    real_apply = Fs2Manager.apply
+
+    def apply(self, pid):
+        procs = open(os.path.join(self.path(""), "cgroup.procs")).read().split() if self.exists() else []
+        seen.append((pid, str(pid) in procs))
+        return real_apply(self, pid)
+
+    monkeypatch.setattr(Fs2Manager, "apply", apply)
+    return seen
+
+
+def test_init_cloned_into_its_cgroup(rootfs, state_root, tmp_path, sandbox, placement_spy, no_leaks):
+    cg_path, sandbox_dir = sandbox
+    mknod(rootfs, "null", 1, 3)
+    container = Factory(state_root).create("fs2into", make_config(rootfs, cg_path + "/c4", BASE_RULES))
+    directory = os.path.join(sandbox_dir, "c4")
+    spy = CloneSpy()
+    out = open(tmp_path / "init.out", "w+")
+    init = Process(args=["/bin/sh", "-c", "grep ^0:: /proc/self/cgroup; exec sleep 60"], stdout=out, stderr=out)
+    try:
+        with syscalls.use(spy):
+            container.run(init)
+        # the one clone of the init was given the leaf cgroup's fd, and it was taken
+        assert len(spy.clones) == 1 and spy.clones[0][0] >= 0 and spy.clones[0][1] == directory, spy.clones
+        # when apply ran, the kernel already listed the init in the leaf's cgroup.procs
+        assert placement_spy == [(container.init_pid, True)]
+        assert read_cgroup2(container.init_pid) == cg_path + "/c4"
+        for _ in range(250):  # the init's grep child may not have exited yet
+            if container.cgroup_manager.get_pids() == [container.init_pid]:
+                break
+            time.sleep(0.02)
+        assert container.cgroup_manager.get_pids() == [container.init_pid]
+        # the fd went nowhere: closed in the runtime, and never reached the container
+        assert fds_on("self", directory) == [] and fds_on(container.init_pid, directory) == []
+        # inside: its cgroup namespace (none here) shows the same path
+        for _ in range(250):
+            out.seek(0)
+            text = out.read()
+            if text.endswith("\n"):
+                break
+            time.sleep(0.02)
+        assert text.strip() == "0::" + cg_path + "/c4", text
+    finally:
+        stop_and_destroy(container, init)
+        out.close()
+    assert not os.path.exists(directory)
+
+
+def test_refused_clone_into_cgroup_falls_back_to_cgroup_procs(rootfs, state_root, sandbox, placement_spy, no_leaks):
+    cg_path, sandbox_dir = sandbox
+    mknod(rootfs, "null", 1, 3)
+    container = Factory(state_root).create("fs2fallback", make_config(rootfs, cg_path + "/c5", BASE_RULES))
+    directory = os.path.join(sandbox_dir, "c5")
+    spy = CloneSpy(refuse=True)
+    init = Process(args=["/bin/sleep", "60"])
+    try:
+        with syscalls.use(spy):
+            container.run(init)
+        assert [fd >= 0 for fd, _ in spy.clones] == [True, False]  # refused, then the classic clone
+        assert placement_spy == [(container.init_pid, False)]  # so apply had to move it
+        assert read_cgroup2(container.init_pid) == cg_path + "/c5"
+        assert fds_on("self", directory) == []
+    finally:
+        stop_and_destroy(container, init)
+    assert not os.path.exists(directory)
+
+
+def test_staged_start_keeps_cgroup_procs(rootfs, state_root, sandbox, placement_spy, no_leaks):
+    """Joining a namespace by path stages the start: no fd is offered, apply moves the init."""
+    if not os.path.exists("/proc/self/ns/time"):
+        pytest.skip("kernel without time namespaces (CONFIG_TIME_NS): no staged start to test")
+    cg_path, _sandbox_dir = sandbox
+    mknod(rootfs, "null", 1, 3)
+    cfg = make_config(rootfs, cg_path + "/c6", BASE_RULES)
+    cfg.namespaces.append(Namespace("NEWTIME"))
+    container = Factory(state_root).create("fs2staged", cfg)
+    spy = CloneSpy()
+    init = Process(args=["/bin/sleep", "60"])
+    try:
+        with syscalls.use(spy):
+            container.run(init)
+        assert spy.clones and all(fd == -1 for fd, _ in spy.clones), spy.clones
+        assert placement_spy == [(container.init_pid, False)]
+        assert read_cgroup2(container.init_pid) == cg_path + "/c6"
+    finally:
+        stop_and_destroy(container, init)
+
+
+def read_cgroup2(pid) -> str:
+    with open(f"/proc/{pid}/cgroup") as f:
+        return next(line[3:].strip() for line in f if line.startswith("0::"))
+
+
+def stop_and_destroy(container, init) -> None:
+    try:
+        container.signal(signal.SIGKILL, all=True)
+    except Exception:  # noqa: BLE001 - cleanup: it may be stopped already
+        pass
+    init.wait()
+    container.destroy()

@@ -147,7 +147,7 @@ def test_configured_values_exceptions_and_callables():
 def test_sequences_via_a_callable_and_set_result():
     sc = RecordingSyscalls()
     pids = iter([0, 42])
-    sc.set_result("clone", lambda flags: next(pids))
+    sc.set_result("clone", lambda flags, cgroup_fd: next(pids))
     assert (sc.clone(0), sc.clone(0)) == (0, 42)
     with pytest.raises(AttributeError):
         sc.set_result("not_a_syscall", 1)

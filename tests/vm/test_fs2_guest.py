@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from libcontainer import Factory, Process
+from libcontainer import Factory, Process, syscalls
 from libcontainer.configs import Cgroup, Config, DeviceRule, Mount, Namespace, Resources
 
 ROOT = "/sys/fs/cgroup"
@@ -148,6 +148,45 @@ def test_limits_written_and_updated_swap_max(rootfs, state_root, tmp_path, cg, n
             assert st.memory_stats.usage.limit == 64 * MB and st.memory_stats.usage.usage > 0
             assert st.pids_stats.current == 1 and st.pids_stats.limit == 0
             assert st.cpu_stats.psi is not None and st.memory_stats.psi is not None
+        finally:
+            stop(container, proc)
+    assert not os.path.exists(d)
+
+
+class CloneSpy(syscalls.LinuxSyscalls):
+    """The real syscall layer, noting in the parent which cgroup each clone was given."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.clones: list[str] = []
+
+    def clone(self, flags, cgroup_fd=-1):
+        target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
+        pid = super().clone(flags, cgroup_fd)  # an error here would have meant a fallback
+        if os.getpid() == self.pid:
+            self.clones.append(target)
+        return pid
+
+
+def test_init_born_in_its_cgroup(rootfs, state_root, tmp_path, cg, no_leaks):
+    """CLONE_INTO_CGROUP on a pure v2 kernel, into a leaf whose parent has controllers on."""
+    cfg = make_config(rootfs, cg + "/born", pids_limit=20, memory=64 * MB)
+    spy = CloneSpy()
+    with open(tmp_path / "out", "w+") as out:
+        with syscalls.use(spy):
+            container, proc = run_init(Factory(state_root), "born", cfg,
+                                       ["/bin/sh", "-c", "grep ^0:: /proc/self/cgroup; exec sleep 60"], out)
+        try:
+            d = container.cgroup_manager.path("")
+            assert spy.clones == [d]  # one clone, given the leaf's fd, accepted by the kernel
+            assert read(f"/proc/{container.init_pid}/cgroup") == f"0::{cg}/born"
+            assert read(f"{d}/cgroup.procs") == str(container.init_pid)
+            assert read(f"{d}/pids.max") == "20" and keyed(f"{d}/pids.events")["max"] == 0
+            for _ in range(250):
+                if output(out).endswith("\n"):
+                    break
+                time.sleep(0.02)
+            assert output(out).strip() == f"0::{cg}/born"  # inside (no cgroup namespace)
         finally:
             stop(container, proc)
     assert not os.path.exists(d)

@@ -77,6 +77,19 @@ class CgroupManager(abc.ABC):
     def exists(self) -> bool:
         """Whether the container's cgroup still exists."""
 
+    def prepare_clone(self) -> int | None:
+        """A cgroup to create the init in directly (clone3's ``CLONE_INTO_CGROUP``), or None.
+
+        Called before the init is cloned. A backend that can take a child this way creates
+        its (leaf) cgroup now and returns an ``O_PATH | O_DIRECTORY | O_CLOEXEC`` fd of it,
+        which the caller owns and closes; the init then never runs outside its cgroup, so
+        no limit can be escaped in the window before ``apply``. ``apply(pid)`` is still
+        called afterwards and must accept a ``pid`` that is already there (it is also the
+        fallback when the kernel refuses the clone). The default, None, means "clone
+        normally and move the child with ``apply``" (cgroup v1, systemd).
+        """
+        return None
+
     def oom_kill_count(self) -> int:
         """How many processes the OOM killer has killed in this cgroup (0 if unknown)."""
         return 0
@@ -95,11 +108,25 @@ class CgroupManager(abc.ABC):
         raise NotImplementedError(f"cgroup driver {self.driver!r} cannot notify on memory pressure")
 
     def kill_all(self, signal: int) -> None:
-        """Send ``signal`` to every process in the cgroup (``cgroup.kill`` where it exists)."""
+        """Send ``signal`` to every process in the cgroup.
+
+        Freeze, signal every task, thaw: nothing can fork its way out meanwhile. A backend
+        with something atomic (v2's ``cgroup.kill``) overrides this for what it covers.
+        """
         import os
 
-        for pid in self.get_all_pids():
-            try:
-                os.kill(pid, signal)
-            except ProcessLookupError:
-                pass
+        frozen = False
+        try:
+            self.freeze(FreezerState.FROZEN)
+            frozen = True
+        except (OSError, NotImplementedError):
+            pass  # no freezer: signal what is there
+        try:
+            for pid in self.get_all_pids():
+                try:
+                    os.kill(pid, signal)
+                except ProcessLookupError:
+                    pass
+        finally:
+            if frozen:
+                self.freeze(FreezerState.THAWED)

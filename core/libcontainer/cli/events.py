@@ -2,13 +2,22 @@
 
 The JSON is runc's ``types.Event`` / ``types.Stats`` (not the library's dataclass names),
 because engines decode it with runc's Go types: ``{"type":"stats","id":...,"data":{...}}``
-and ``{"type":"oom","id":...}``. OOM kills are noticed from the cgroup's OOM-kill counter
-at each interval; the loop ends when the container stops.
+and ``{"type":"oom","id":...}`` (no ``data``: runc's field is omitempty).
+
+Like runc, the stream waits on the cgroup's OOM notifier (an eventfd on v1, inotify on
+``memory.events`` on v2) rather than polling a counter, so an OOM kill is reported when it
+happens, not at the next tick; one select covers the notifier, the stats ticker and a pidfd
+of the init, so the stream also ends as soon as the container stops (runc waits for the
+cgroup to be removed; engines stop reading at the container's exit anyway). ``--stats``
+prints one sample and exits, as runc does.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import select
 import sys
 import time
 
@@ -134,32 +143,100 @@ def _emit(kind: str, cid: str, data=None) -> None:
 
 
 def cmd_events(args) -> int:
-    import logging
-
     interval = parse_duration(args.interval)
     container = full_container(args)
     if str(container.status()) == "stopped":
         raise CliError(f"container with id {container.id} is not running")
-    if args.stats:
-        _emit("stats", container.id, convert_stats(container.stats()))
-        return 0
-    manager = container.cgroup_manager
-    ooms = manager.oom_kill_count() if manager is not None else 0
-    log = logging.getLogger("pyrunc")
     try:
-        while str(container.status()) != "stopped":
-            try:
-                count = manager.oom_kill_count() if manager is not None else 0
-            except OSError:
-                count = ooms
-            for _ in range(max(0, count - ooms)):
-                _emit("oom", container.id)
-            ooms = max(ooms, count)
-            try:
-                _emit("stats", container.id, convert_stats(container.stats()))
-            except Exception as e:  # noqa: BLE001 - runc logs a failed sample and goes on
-                log.error(str(e))
-            time.sleep(interval)
+        if args.stats:
+            _emit("stats", container.id, convert_stats(container.stats()))
+            return 0
+        watch(container, interval)
     except BrokenPipeError:
         sys.stderr.close()
     return 0
+
+
+class _CounterNotifier:
+    """For a cgroup driver without notification: the OOM-kill counter, read at each tick
+    and when the init exits (it has no descriptor to wait on)."""
+
+    closed = False
+
+    def __init__(self, manager):
+        self._manager = manager
+        self._seen = self._count()
+
+    def _count(self) -> int:
+        try:
+            return self._manager.oom_kill_count() if self._manager is not None else 0
+        except OSError:
+            return 0
+
+    def wait(self, timeout=None) -> int:
+        count = self._count()
+        new, self._seen = max(0, count - self._seen), max(count, self._seen)
+        return new
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _oom_notifier(container):
+    """runc's NotifyOOM; a driver that cannot notify falls back to the counter."""
+    try:
+        return container.notify_oom()
+    except NotImplementedError as e:
+        logging.getLogger("pyrunc").debug("OOM notification unavailable (%s): polling the OOM-kill counter", e)
+        return _CounterNotifier(container.cgroup_manager)
+
+
+def _init_pidfd(container):
+    """A pidfd of the init, readable once it exits; None if the kernel has no pidfd_open."""
+    pid = container.init_pid
+    if not pid:
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except (OSError, AttributeError):
+        return None
+
+
+def watch(container, interval: float) -> None:
+    """runc's events loop: an oom event per OOM kill, stats every ``interval``, until the
+    container stops or its cgroup goes."""
+    log = logging.getLogger("pyrunc")
+    notifier = _oom_notifier(container)
+    pidfd = _init_pidfd(container)
+    try:
+        # the pidfd was opened before this check, so it cannot name a recycled PID
+        if str(container.status()) == "stopped":
+            return
+        polling = isinstance(notifier, _CounterNotifier)
+        fds = ([] if polling else [notifier]) + ([pidfd] if pidfd is not None else [])
+        tick = time.monotonic() + interval
+        while True:
+            ready, _, _ = select.select(fds, [], [], max(0.0, tick - time.monotonic()))
+            # OOM events first: the kill of the init makes both ready at once
+            if notifier in ready or (polling and pidfd in ready):
+                for _ in range(notifier.wait(0)):
+                    _emit("oom", container.id)
+                if notifier.closed:
+                    return
+            if pidfd is not None and pidfd in ready:
+                return
+            if time.monotonic() >= tick:
+                if polling:
+                    for _ in range(notifier.wait(0)):
+                        _emit("oom", container.id)
+                try:
+                    _emit("stats", container.id, convert_stats(container.stats()))
+                except Exception as e:  # noqa: BLE001 - runc logs a failed sample and goes on
+                    log.error(str(e))
+                if pidfd is None and str(container.status()) == "stopped":
+                    return
+                tick = max(tick + interval, time.monotonic())
+    finally:
+        notifier.close()
+        if pidfd is not None:
+            os.close(pidfd)

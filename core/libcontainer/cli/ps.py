@@ -8,7 +8,6 @@ of the container's processes.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from .common import CliError, light_container, print_json
@@ -56,6 +55,8 @@ def cmd_ps(args) -> int:
         return 0
     ps_args = list(args.ps_args) or ["-ef"]
     try:
+        import subprocess  # only here: every other command imports this module too
+
         res = subprocess.run(["ps", *ps_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except FileNotFoundError:
         raise CliError('exec: "ps": executable file not found in $PATH') from None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import sys
 
+from . import rdt_update
 from .common import CliError, full_container
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
@@ -169,15 +169,10 @@ def cmd_update(args) -> int:
         from_json(args.resources, resources)
     else:
         from_flags(args, resources)
-    if args.l3_cache_schema and not os.path.isdir("/sys/fs/resctrl/info/L3"):
-        raise CliError("Intel RDT/CAT: l3 cache schema is not enabled")
-    if args.mem_bw_schema and not os.path.isdir("/sys/fs/resctrl/info/MB"):
-        raise CliError("Intel RDT/MBA: memory bandwidth schema is not enabled")
-    if args.l3_cache_schema or args.mem_bw_schema:
-        raise CliError("update: changing the Intel RDT schema of a running container is not supported yet")
     new = copy.copy(config)
     new.cgroups = copy.copy(config.cgroups)
     new.cgroups.resources = resources
+    rdt = rdt_update.prepare(container, new, args.l3_cache_schema, args.mem_bw_schema)
     resources.skip_devices = True
-    container.set(new)
+    rdt_update.set_with(rdt, container, config, new)
     return 0

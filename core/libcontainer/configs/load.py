@@ -1,5 +1,9 @@
 """Config <-> JSON, through libcontainer.schemas (marshmallow, imported on first use).
 
+The schemas decide; the hot path first tries ``fastpath`` (tables compiled from the same
+schemas, no marshmallow import) and only asks marshmallow when that cannot decide: so an
+error message always comes from the schemas, and a valid config never loads marshmallow.
+
 Every shape problem comes out as ``ConfigError`` naming the attribute path
 (``cgroups.resources.memory``, ``mounts[2].destination``) and the offending value, so
 that a broken state.json or a bad bundle is diagnosable from the message alone.
@@ -29,6 +33,17 @@ def _schema():
 def config_from_dict(d: dict[str, Any]) -> Config:
     if not isinstance(d, dict):
         raise ConfigError("config", "must be a JSON object", d)
+    from .fastpath import Fallback, load_config
+
+    try:
+        return load_config(d)
+    except Fallback:
+        pass
+    return slow_config_from_dict(d)
+
+
+def slow_config_from_dict(d: dict[str, Any]) -> Config:
+    """The marshmallow load (the reference the fast path is tested against)."""
     from marshmallow import ValidationError
 
     from libcontainer.schemas.base import to_config_error
@@ -43,6 +58,17 @@ def config_from_dict(d: dict[str, Any]) -> Config:
 def config_to_dict(cfg: Config) -> dict[str, Any]:
     if not isinstance(cfg, Config):
         raise ConfigError("config", "not a libcontainer.configs.Config", type(cfg).__name__)
+    from .fastpath import Fallback, dump_config
+
+    try:
+        return dump_config(cfg)
+    except Fallback:
+        pass
+    return slow_config_to_dict(cfg)
+
+
+def slow_config_to_dict(cfg: Config) -> dict[str, Any]:
+    """The marshmallow dump (the reference the fast path is tested against)."""
     return _schema().dump(cfg)
 
 

@@ -13,7 +13,7 @@ import traceback
 
 from .. import console, hooks, rootfs, syscalls
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
-from . import namespaces_setup, process_setup, security
+from . import finisher, namespaces_setup, process_setup, security
 
 
 def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
@@ -38,11 +38,14 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
         sc.prctl(PR_SET_PDEATHSIG, config.parent_death_signal)
 
     namespaces_setup.stage(sc, config, chan)  # joins by path, time ns: forks the real init
-    chan.expect("go")  # uid/gid maps written, cgroups applied by the parent
+    chan.expect("go")  # uid/gid maps written; the parent now writes our cgroups
     os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
-    namespaces_setup.enter(sc, config)
+    # Needs no cgroup: overlaps the parent's cgroup migration.
     sec = security.Security(config, process, chan)  # the host's plugins, libseccomp, LSM state: before pivot
     init_hooks = hooks.InitHooks(chan, config, process, container_id)
+    memfd = finisher.prepare(config, process)  # sealed copy of the native waiter, or None: wait here
+    chan.expect("cgroups")  # in our cgroups (and networks built): before cgroupns, mounts, exec
+    namespaces_setup.enter(sc, config)
     rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot)
     if process.terminal:  # runc: after the mounts, before finalizing the rootfs
         console.setup(process, chan, console_conn)
@@ -51,10 +54,12 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     prepared = process_setup.prepare(config, process)
     if process.terminal:
         console.give_to(prepared.user.uid)
-    (fifo_fd,) = process_setup.make_room(process, chan, fifo_fd)  # extra files take 3..
+    fifo_fd, memfd = process_setup.make_room(process, chan, fifo_fd, memfd)  # extra files take 3..
     process_setup.apply(sc, config, process, prepared, sec)
     sec.load_last()  # seccomp with no_new_privs: as late as the runtime allows (runc's place)
 
+    if memfd is not None:  # "ready", the FIFO wait and the execve, in a few kB of native code
+        finisher.hand_over(sc, memfd, fifo_fd, chan, config, prepared, process_setup.kept_fds(process))
     chan.send("ready", pid=os.getpid())
     # Block until `start` opens the FIFO for reading (runc's exec.fifo). The FIFO lives in
     # the state dir, outside the rootfs: it is reached through the descriptor opened before

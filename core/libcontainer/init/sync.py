@@ -83,6 +83,12 @@ class Channel:
                 raise SyncError(f"unexpected message {t!r}, wanted {kind!r}")
             handler(msg)
 
+    def expect_eof(self) -> None:
+        """Wait until the peer closed its end (nothing else may come first)."""
+        msg = self.recv()
+        if msg is not None:
+            raise SyncError(f"unexpected message {msg.get('type')!r} where the init should have closed the channel")
+
     def fileno(self) -> int:
         return self.sock.fileno()
 

@@ -224,25 +224,6 @@ class FsManager(CgroupManager):
     def notify_memory_pressure(self, level):
         return notify.notify_memory_pressure(self.paths.get("memory", ""), level)
 
-    def kill_all(self, signal: int) -> None:
-        """Freeze, signal every task, thaw: nothing can fork its way out meanwhile."""
-        frozen = False
-        if self.paths.get("freezer") and os.path.isdir(self.paths["freezer"]):
-            try:
-                self.freeze(FreezerState.FROZEN)
-                frozen = True
-            except OSError:
-                pass
-        try:
-            for pid in self.get_all_pids():
-                try:
-                    os.kill(pid, signal)
-                except ProcessLookupError:
-                    pass
-        finally:
-            if frozen:
-                self.freeze(FreezerState.THAWED)
-
     # ------------------------------------------------------------------ freezer
 
     def get_freezer_state(self) -> FreezerState:

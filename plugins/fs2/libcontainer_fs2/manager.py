@@ -112,6 +112,7 @@ class Fs2Manager(CgroupManager):
         else:
             self.mountpoint, self.dir_path = _paths.resolve(cgroup, mountinfo, proc_cgroup)
         self._created: list[str] = []
+        self._ready = False  # directories made and controllers enabled by this object
 
     # ------------------------------------------------------------------ paths
 
@@ -136,20 +137,38 @@ class Fs2Manager(CgroupManager):
     # ------------------------------------------------------------------ apply / destroy
 
     def apply(self, pid: int) -> None:
-        if not self.joined:
-            r = self._resources()
-            if r is not None:
-                validate(r)  # before the first mkdir: bad input creates nothing
-            made = _paths.make(self.mountpoint, self.dir_path)
-            self._created.extend(d for d in made if d not in self._created)
-            try:
-                _paths.enable_controllers(self.mountpoint, self.dir_path, needed_controllers(r))
-                self._delegate()
-            except BaseException:
-                self._remove_created()
-                raise
+        """Create the cgroup (once) and write ``pid`` to cgroup.procs; a pid that
+        ``prepare_clone`` already placed there is rewritten, which the kernel takes as a no-op."""
+        self._create()
         if pid != -1:
             _enter(self.dir_path, pid)
+
+    def prepare_clone(self) -> int | None:
+        """The leaf's O_PATH fd, for an init created in it by CLONE_INTO_CGROUP (runc 1.2
+        does the same for ``runc exec``, Go's ``UseCgroupFD``), so the init never runs outside
+        its limits. The directory has to exist before a child can be born in it, so
+        everything ``apply`` would create is created here, once."""
+        self._create()
+        try:
+            return os.open(self.dir_path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None  # a joined cgroup that is gone: apply reports it
+
+    def _create(self) -> None:
+        if self.joined or (self._ready and os.path.isdir(self.dir_path)):
+            return
+        r = self._resources()
+        if r is not None:
+            validate(r)  # before the first mkdir: bad input creates nothing
+        made = _paths.make(self.mountpoint, self.dir_path)
+        self._created.extend(d for d in made if d not in self._created)
+        try:
+            _paths.enable_controllers(self.mountpoint, self.dir_path, needed_controllers(r))
+            self._delegate()
+        except BaseException:
+            self._remove_created()
+            raise
+        self._ready = True
 
     def _delegate(self) -> None:
         """Hand the cgroup to ``owner_uid`` (rootless engines): the directory and the files
@@ -196,6 +215,7 @@ class Fs2Manager(CgroupManager):
                 if exc.errno not in (errno.EBUSY, errno.ENOTEMPTY):
                     raise
         self._created = []
+        self._ready = False
 
     # ------------------------------------------------------------------ processes
 
@@ -222,21 +242,7 @@ class Fs2Manager(CgroupManager):
         if signal == _signal.SIGKILL and fs.exists(self.dir_path, "cgroup.kill"):
             fs.write(self.dir_path, "cgroup.kill", "1")
             return
-        frozen = False
-        try:
-            self.freeze(FreezerState.FROZEN)
-            frozen = True
-        except OSError:
-            pass
-        try:
-            for pid in self.get_all_pids():
-                try:
-                    os.kill(pid, signal)
-                except ProcessLookupError:
-                    pass
-        finally:
-            if frozen:
-                self.freeze(FreezerState.THAWED)
+        super().kill_all(signal)
 
     # ------------------------------------------------------------------ freezer
 

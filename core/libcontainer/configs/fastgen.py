@@ -1,0 +1,154 @@
+"""Compile the marshmallow schemas into the plain tables of ``fast_tables.py``.
+
+The schemas stay the single source of truth for the config's JSON shape; importing
+marshmallow costs ~100 ms, more than a whole container lifecycle, so the hot path
+(``Factory.create``, ``Container.start``, ``pyrunc create/run``) reads these tables
+instead (``fastpath.py``). Run ``python -m libcontainer.configs.fastgen`` after editing a
+schema; ``tests/unit/test_fastpath_tables.py`` fails while the tables are stale, and a
+field kind or hook this compiler does not know stops it rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pprint
+import sys
+
+from marshmallow import fields, validate
+
+from libcontainer.schemas import base
+from libcontainer.schemas.config import ConfigSchema
+from libcontainer.schemas.device import DeviceTypeField
+from libcontainer.schemas.hooks import DurationField
+
+#: Hooks (marshmallow decorators and ``_build`` overrides) that fastpath.py reimplements.
+KNOWN_SPECIALS = {
+    ("CgroupSchema", "_gather_resources"),
+    ("CgroupSchema", "_spread_resources"),
+    ("ConfigSchema", "_drop_empty_hooks"),
+    ("HooksSchema", "_only_commands"),
+    ("ArgSchema", "_build"),
+    ("SyscallSchema", "_build"),
+    ("SeccompSchema", "_build"),
+}
+_GENERIC_HOOKS = {"_make_model", "_omit_empty"}
+
+
+def _bounds(field) -> tuple[int, int]:
+    for v in field.validators:
+        if isinstance(v, validate.Range):
+            return (v.min, v.max)
+    raise ValueError(f"integer field {field} has no Range")
+
+
+def _kind(field, schemas: dict) -> tuple:
+    if isinstance(field, base.StrictInt):
+        return ("int", _bounds(field))
+    if isinstance(field, base.StrictBool):
+        return ("bool",)
+    if isinstance(field, DeviceTypeField):
+        return ("devtype",)
+    if isinstance(field, DurationField):
+        return ("duration",)
+    if type(field) is fields.String:
+        return ("str",)
+    if isinstance(field, fields.Nested):
+        return ("obj", _schema_name(field.schema, schemas))
+    if isinstance(field, fields.List):
+        inner = field.inner
+        if type(inner) is fields.String and not inner.allow_none:
+            return ("strs",)
+        if isinstance(inner, base.StrictInt) and not inner.allow_none:
+            return ("ints", _bounds(inner))
+        if isinstance(inner, fields.Nested) and not inner.allow_none:
+            return ("objs", _schema_name(inner.schema, schemas))
+    if isinstance(field, fields.Dict) and type(field.key_field) is fields.String:
+        value = field.value_field
+        if type(value) is fields.String and not value.allow_none:
+            return ("strmap",)
+        if isinstance(value, fields.Nested) and not value.allow_none:
+            return ("objmap", _schema_name(value.schema, schemas))
+    raise ValueError(f"fastgen: unknown field kind {field!r}; teach fastgen.py and fastpath.py")
+
+
+def _schema_name(schema, schemas: dict) -> str:
+    cls = type(schema)
+    name = cls.__name__
+    if name not in schemas:
+        schemas[name] = None  # reserve: recursion-safe
+        schemas[name] = _compile(schema, schemas)
+    return name
+
+
+def _specials(cls) -> list[str]:
+    found = []
+    for entries in cls._hooks.values():
+        for entry in entries:
+            method = entry[0]
+            if method not in _GENERIC_HOOKS:
+                found.append(method)
+    if cls._build is not base.ModelSchema._build:
+        found.append("_build")
+    for method in found:
+        if (cls.__name__, method) not in KNOWN_SPECIALS:
+            raise ValueError(f"fastgen: {cls.__name__}.{method} is not reimplemented in fastpath.py")
+    return sorted(found)
+
+
+def _compile(schema, schemas: dict) -> dict:
+    cls = type(schema)
+    model = cls.__model__
+    out_fields = []
+    for name, field in schema.dump_fields.items():
+        if not field.allow_none:
+            raise ValueError(f"fastgen: {cls.__name__}.{name} refuses null; fastpath assumes allow_none")
+        out_fields.append((name, field.data_key or name, _kind(field, schemas), bool(field.metadata.get("omitempty"))))
+    load_order = [name for name in schema.load_fields]
+    if load_order != [f[0] for f in out_fields]:
+        raise ValueError(f"fastgen: {cls.__name__} loads and dumps different fields")
+    nullable = sorted(
+        f.name for f in dataclasses.fields(model)
+        if f.default is None and f.default_factory is dataclasses.MISSING
+    )
+    return {
+        "model": f"{model.__module__}:{model.__qualname__}",
+        "fields": out_fields,
+        "nullable": nullable,
+        "specials": _specials(cls),
+    }
+
+
+def compile_all() -> dict:
+    schemas: dict = {}
+    _schema_name(ConfigSchema(), schemas)
+    return dict(sorted(schemas.items()))
+
+
+def render() -> str:
+    body = pprint.pformat(compile_all(), width=100, sort_dicts=False)
+    return (
+        '"""GENERATED by ``python -m libcontainer.configs.fastgen`` from libcontainer.schemas: do not edit.\n\n'
+        "One entry per schema: the dataclass it builds, its fields as\n"
+        "(attribute, json key, kind, omitempty), the attributes whose default is None (Go pointers)\n"
+        'and the schema hooks fastpath.py reimplements by name."""\n\n'
+        "# ruff: noqa\n"
+        f"ROOT = 'ConfigSchema'\nSCHEMAS = {body}\n"
+    )
+
+
+TABLES_PATH = os.path.join(os.path.dirname(__file__), "fast_tables.py")
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv[1:]:
+        with open(TABLES_PATH) as f:
+            return 0 if f.read() == text else 1
+    with open(TABLES_PATH, "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Which heavy modules each pyrunc command and the library's create/run import.
+
+Not a timing test: an import-graph check. Importing marshmallow costs ~100 ms, pyroute2
+~190 ms, stevedore + importlib.metadata ~40 ms -- each more than runc's whole lifecycle --
+so a command that starts importing one it does not need fails here, whatever the
+machine's speed. The commands run against a real container (checked from outside too:
+its init is alive in /proc between the calls).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from test_cli import bundle, cli  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.integration
+
+#: Never on a command's path for a config without veth networks, D-Bus or seccomp.
+NEVER = {"marshmallow", "libcontainer.schemas", "pyroute2", "stevedore", "importlib.metadata",
+         "pyseccomp", "dbus", "jeepney"}
+#: Commands that need no backend at all also stay without pluggy.
+NO_BACKEND = NEVER | {"pluggy"}
+
+_WRAPPER = r"""
+import atexit, json, os, sys
+def _report():
+    with open(os.environ["IMPORT_REPORT"], "w") as f:
+        json.dump(sorted(sys.modules), f)
+atexit.register(_report)
+sys.argv = ["pyrunc"] + sys.argv[1:]
+from libcontainer.cli.main import main
+sys.exit(main())
+"""
+
+
+def _warm_entry_point_cache() -> None:
+    """stevedore writes its cache file once per sys.path; the first process may scan."""
+    subprocess.run([sys.executable, "-c", "from libcontainer import plugins; plugins._groups()"], check=True)
+
+
+def _imports(cli, tmp_path, *args) -> set[str]:  # noqa: F811 - a Cli, not the fixture
+    report = tmp_path / "imports.json"
+    if report.exists():
+        report.unlink()
+    out = tmp_path / "out.txt"
+    with open(out, "w") as f:  # create/run leave the init holding stdio: files, not pipes
+        res = subprocess.run([sys.executable, "-c", _WRAPPER, "--root", cli.root, *args],
+                             stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
+                             env={**os.environ, "IMPORT_REPORT": str(report)}, timeout=60)
+    assert res.returncode == 0, (args, out.read_text())
+    return set(json.loads(report.read_text()))
+
+
+def _heavy(mods: set[str], budget: set[str]) -> set[str]:
+    return {m for m in mods if m in budget or m.split(".")[0] in budget}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_cli_commands_import_only_what_they_need(cli, bundle, tmp_path):  # noqa: F811
+    _warm_entry_point_cache()
+    bundle.write(["sleep", "30"])
+    b = ["--bundle", bundle.dir]
+    assert not _heavy(_imports(cli, tmp_path, "--version"), NO_BACKEND)
+    assert not _heavy(_imports(cli, tmp_path, "create", *b, "budget"), NEVER)
+    state = json.loads(cli("state", "budget", check=0).stdout)
+    assert _alive(state["pid"])  # a real container, seen from outside
+    assert not _heavy(_imports(cli, tmp_path, "state", "budget"), NO_BACKEND)
+    assert not _heavy(_imports(cli, tmp_path, "list"), NO_BACKEND)
+    assert not _heavy(_imports(cli, tmp_path, "start", "budget"), NO_BACKEND)
+    assert not _heavy(_imports(cli, tmp_path, "exec", "budget", "/bin/true"), NEVER)
+    assert not _heavy(_imports(cli, tmp_path, "ps", "budget"), NEVER)
+    assert not _heavy(_imports(cli, tmp_path, "kill", "budget", "KILL"), NO_BACKEND)
+    assert not _heavy(_imports(cli, tmp_path, "delete", "-f", "budget"), NEVER)
+    assert not os.path.exists(f"/proc/{state['pid']}") or not _alive(state["pid"])
+    bundle.write(["/bin/true"])
+    assert not _heavy(_imports(cli, tmp_path, "run", *b, "budget2"), NEVER)
+
+
+def test_the_check_sees_an_import(cli, tmp_path):  # noqa: F811
+    """The budget can fail: a command that loads a backend shows pluggy."""
+    _warm_entry_point_cache()
+    mods = _imports(cli, tmp_path, "features")
+    assert "pluggy" in mods
+
+
+_LIBRARY = r"""
+import json, sys
+from libcontainer import Factory, Process
+from libcontainer.specconv import create_config, example_spec
+spec = example_spec()
+spec["root"] = {"path": sys.argv[2], "readonly": False}
+spec["linux"]["cgroupsPath"] = sys.argv[3]
+f = Factory(sys.argv[1])
+c = f.create("lib", create_config(spec, container_id="lib"))
+p = Process(args=["/bin/true"], env=["PATH=/bin"])
+c.run(p)
+status = p.wait().code
+c.destroy()
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_library_create_and_run_import_budget(rootfs, state_root, no_leaks):
+    _warm_entry_point_cache()
+    cg = f"pyrunc-budget-{os.getpid()}"
+    res = subprocess.run([sys.executable, "-c", _LIBRARY, state_root, rootfs, cg],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["status"] == 0
+    assert not _heavy(set(out["modules"]), NEVER)
+    assert "pluggy" in out["modules"]  # the cgroup backend was loaded, through pluggy
+    assert not os.listdir(state_root)
