@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import os
-import shutil
 import signal as _signal
 import time
 
@@ -123,17 +122,21 @@ class Container:
             raise ContainerError(f"cannot start a container in the {status} state")
         if not self._init_alive():
             raise ContainerError("cannot start a container that has stopped")
-        from . import hooks
-
         fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            data, hook_failure = hooks.read_exec_fifo(fd)  # to end-of-file: the init exec'd
+            data, hook_failure = _read_exec_fifo(fd)  # to end-of-file: the init exec'd
         finally:
             os.close(fd)
         if data:
             os.unlink(fifo)
         else:
             raise ContainerError("cannot start an already running container")
+        # libcontainer.hooks (logging, subprocess, the configs) only when hooks are at play:
+        # a fresh `pyrunc start` of a container without hooks need not import it (~70 ms)
+        if not hook_failure and (self.config.hooks is None or self.config.hooks.is_empty()):
+            return
+        from . import hooks
+
         if hook_failure:  # a startContainer hook failed and the init exited
             self._reap_init()
             raise hooks.HookError(hook_failure)
@@ -260,6 +263,8 @@ class Container:
         elif self.init_process is not None and not self.init_process._reaped:
             self.init_process.wait()
         self._cleanup_resources()
+        import shutil  # here: status/signal (every `pyrunc state`) need not pay for it
+
         shutil.rmtree(self.state_dir, ignore_errors=True)
         self._saved = {}
         if self.config.hooks is not None and not self.config.hooks.is_empty():
@@ -293,3 +298,16 @@ class Container:
 
         self._saved["config"] = config_to_dict(self.config)
         st.write_state(self.state_dir, self._saved)
+
+
+def _read_exec_fifo(fd: int) -> tuple[bytes, str]:
+    """Read the exec FIFO to end-of-file, as runc's ``start`` does (io.ReadAll).
+
+    The init writes one byte when released; anything after it is the text of a failed
+    startContainer hook. End-of-file comes when the init exec'd (close-on-exec) or died.
+    """
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    return data[:1], data[1:].decode(errors="replace")

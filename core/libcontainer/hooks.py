@@ -157,22 +157,6 @@ def poststop(config, container_id: str) -> None:
         log.warning("%s", e)
 
 
-def read_exec_fifo(fd: int) -> tuple[bytes, str]:
-    """Read the exec FIFO to end-of-file, as runc's ``start`` does (io.ReadAll).
-
-    The init writes one byte when released; anything after it is the text of a failed
-    startContainer hook. End-of-file comes when the init exec'd (close-on-exec) or died.
-    """
-    chunks = []
-    while True:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    return data[:1], data[1:].decode(errors="replace")
-
-
 # ---- the init's side ------------------------------------------------------------------------
 class InitHooks:
     """What the init needs to run its hooks, prepared before pivot_root hides the host."""

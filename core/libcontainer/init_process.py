@@ -1,9 +1,10 @@
 """The parent's side of starting a container's init.
 
 The parent clones the child into its new namespaces, then does what only the outside can
-do: write the uid/gid maps ("go"), then -- while the child prepares what needs no cgroup --
-place the child in its cgroups, set the resource limits and build the networks
-("cgroups": the child may now unshare its cgroup namespace and build its rootfs). Then it waits for
+do: write the uid/gid maps ("go"), then -- while the child prepares what needs no cgroup,
+sets its hostname and makes the mounts that need none -- place the child in its cgroups,
+set the resource limits and build the networks ("cgroups": the child may now unshare its
+cgroup namespace, mount cgroups, fill /dev, run hooks and pivot). Then it waits for
 "ready" (rootfs built, program found, waiting on the exec FIFO) or an error.
 Any failure kills the child and undoes what was done, so a failed create leaves nothing.
 """
@@ -52,9 +53,10 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         # id maps written; a staged start (joins by path, time ns) hands over the real init
         pid = process.pid = ns.settle_init(parent, config, pid)
         process_setup.write_oom_score_adj(pid, config, process)
-        # "go" first: the child prepares (LSM, capabilities, seccomp backend) while we pay
-        # the kernel's cgroup migration (an RCU grace period per hierarchy); it waits for
-        # "cgroups" before it unshares its cgroup namespace or mounts anything.
+        # "go" first: the child prepares (LSM, capabilities, seccomp backend) and makes its
+        # first mounts while we pay the kernel's cgroup migration (an RCU grace period);
+        # it waits for "cgroups" before its cgroup namespace, a cgroup mount, /dev's
+        # devices, the hooks and pivot_root (rootfs.setup's enter_cgroups).
         parent.send("go")
         try:
             if cgroup_manager is not None:

@@ -263,13 +263,20 @@ def _call(namespace: str, backend: str, hook: str, /, **kwargs):
 
 def _statfs_type(path: str) -> int | None:
     """``statfs(2).f_type`` of ``path`` via ctypes (os.statvfs does not expose it)."""
-    try:
-        import ctypes
-        import ctypes.util
+    import ctypes
 
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
+    try:
+        # the process's own symbols (libc is loaded): ctypes.util.find_library would cost
+        # every `pyrunc delete` ~10 ms of imports (subprocess, tempfile, shutil)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.statfs  # noqa: B018 - AttributeError if the main program does not export it
+    except (OSError, AttributeError):
+        try:
+            import ctypes.util
+
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        except OSError:
+            return None
     buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes on 64-bit Linux
     if libc.statfs(os.fsencode(path), buf) != 0:
         return None

@@ -87,7 +87,9 @@ def test_stats_of_a_busy_container(sandbox, rootfs, state_root, tmp_path, no_lea
         major, minor = _root_device_of(str(tmp_path))
         written = [e for e in stats.blkio_stats.io_service_bytes_recursive
                    if (e.major, e.minor, e.op) == (major, minor, "Write")]
-        assert written and written[0].value >= 8 << 20, stats.blkio_stats
+        # v1 charges what the flusher writes back to the root cgroup, not ours: of the 8 MiB,
+        # a busy machine may leave part to the flusher before the fsync
+        assert written and written[0].value >= 1 << 20, stats.blkio_stats
         assert any(e.op == "Write" for e in stats.blkio_stats.io_serviced_recursive)
         assert stats.hugetlb_stats == {}  # hugetlb is not mounted on this machine
         as_dict = stats.to_dict()

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from test_cli import bundle, cli  # noqa: F401 - fixtures
@@ -24,6 +25,14 @@ NEVER = {"marshmallow", "libcontainer.schemas", "pyroute2", "stevedore", "import
          "pyseccomp", "dbus", "jeepney"}
 #: Commands that need no backend at all also stay without pluggy.
 NO_BACKEND = NEVER | {"pluggy"}
+#: What the hot commands on a container without hooks do without (each costs a fresh
+#: process 5-60 ms): logging (the CLI writes its own log lines), the spec conversion,
+#: the config model (dataclasses, typing, inspect), the hooks runner, subprocess, ctypes.
+#: Not `re`: argparse imports it, and runc's flags are argparse's.
+LEAN = {"logging", "libcontainer.specconv", "libcontainer.configs", "libcontainer.hooks",
+        "dataclasses", "subprocess", "ctypes"}
+#: The CLI's own modules every command loads; any other is a command's, imported on dispatch.
+CLI_CORE = {"libcontainer.cli", "libcontainer.cli.main", "libcontainer.cli.common", "libcontainer.cli.log"}
 
 _WRAPPER = r"""
 import atexit, json, os, sys
@@ -56,7 +65,13 @@ def _imports(cli, tmp_path, *args) -> set[str]:  # noqa: F811 - a Cli, not the f
 
 
 def _heavy(mods: set[str], budget: set[str]) -> set[str]:
-    return {m for m in mods if m in budget or m.split(".")[0] in budget}
+    return {m for m in mods if m in budget or m.split(".")[0] in budget
+            or any(m.startswith(b + ".") for b in budget)}
+
+
+def _commands(mods: set[str]) -> set[str]:
+    """The CLI command modules a process imported."""
+    return {m for m in mods if m.startswith("libcontainer.cli.") and m not in CLI_CORE}
 
 
 def _alive(pid: int) -> bool:
@@ -85,6 +100,60 @@ def test_cli_commands_import_only_what_they_need(cli, bundle, tmp_path):  # noqa
     assert not os.path.exists(f"/proc/{state['pid']}") or not _alive(state["pid"])
     bundle.write(["/bin/true"])
     assert not _heavy(_imports(cli, tmp_path, "run", *b, "budget2"), NEVER)
+
+
+def test_hot_commands_stay_lean(cli, bundle, tmp_path):  # noqa: F811
+    """state/start/kill/list: no logging, specconv, configs or hooks; only their own module."""
+    _warm_entry_point_cache()
+    bundle.write(["sleep", "30"])
+    b = ["--bundle", bundle.dir]
+    version = _imports(cli, tmp_path, "--version")
+    assert not _heavy(version, NO_BACKEND | LEAN)
+    assert not _commands(version)  # no command module at all for --version
+    assert not _heavy(_imports(cli, tmp_path, "create", *b, "lean"), NEVER)
+    pid = cli.state("lean")["pid"]
+    assert _alive(pid)
+    state = _imports(cli, tmp_path, "state", "lean")
+    assert not _heavy(state, NO_BACKEND | LEAN)
+    assert _commands(state) <= {"libcontainer.cli.state_list", "libcontainer.cli.saved"}
+    listed = _imports(cli, tmp_path, "list")
+    assert not _heavy(listed, NO_BACKEND | LEAN)
+    assert _commands(listed) <= {"libcontainer.cli.state_list", "libcontainer.cli.saved"}
+    start = _imports(cli, tmp_path, "start", "lean")
+    assert not _heavy(start, NO_BACKEND | LEAN)
+    assert cli.state("lean")["status"] == "running" and _alive(pid)
+    ps = _imports(cli, tmp_path, "ps", "lean")
+    assert not _heavy(ps, NO_BACKEND | (LEAN - {"subprocess"}))  # ps runs ps(1)
+    kill = _imports(cli, tmp_path, "kill", "lean", "KILL")
+    assert not _heavy(kill, NO_BACKEND | LEAN)
+    assert "libcontainer.cli.events" not in kill and "libcontainer.cli.exec_cmd" not in kill
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(pid)  # the kill reached the real init
+    # delete needs the cgroup backend (pluggy) but not the config model nor logging
+    assert not _heavy(_imports(cli, tmp_path, "delete", "lean"), NEVER | {
+        "logging", "libcontainer.specconv", "libcontainer.configs", "libcontainer.hooks"})
+    assert not os.path.exists(os.path.join(cli.root, "lean"))
+
+
+def test_delete_force_waits_without_sleeping(cli, bundle, tmp_path):  # noqa: F811
+    """delete -f waits for the init on a pidfd: no time.sleep call, and the init is gone."""
+    bundle.write(["sleep", "30"])
+    res, _ = cli.detached("run", "-d", "--bundle", bundle.dir, "df")
+    assert res.returncode == 0, res.stderr
+    pid = cli.state("df")["pid"]
+    assert _alive(pid)
+    code = ("import sys, time; slept = []; real = time.sleep\n"
+            "time.sleep = lambda s: (slept.append(s), real(s))\n"
+            "from libcontainer.cli.main import main\n"
+            f"rc = main(['--root', {cli.root!r}, 'delete', '-f', 'df'])\n"
+            "print(slept); sys.exit(rc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert not _alive(pid)
+    assert not os.path.exists(os.path.join(cli.root, "df"))
 
 
 def test_the_check_sees_an_import(cli, tmp_path):  # noqa: F811

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import subprocess
@@ -114,3 +115,60 @@ def test_missing_container_needs_no_heavy_imports(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 1 and "container does not exist" in res.stderr
     assert res.stdout.strip() == "[]"
+
+
+def test_command_table_matches_the_modules():
+    """main.COMMANDS (names, help, order) is what each module's register() declares."""
+    from libcontainer.cli import main as cli_main
+
+    class Recorder:
+        def __init__(self):
+            self.seen = []
+
+        def add_parser(self, name, **kwargs):
+            self.seen.append((name, kwargs.get("help")))
+            return argparse.ArgumentParser(prog=name)  # a throwaway for register() to fill
+
+    declared = []
+    for module in dict.fromkeys(m for _, m, _ in cli_main.COMMANDS):
+        rec = Recorder()
+        __import__(f"libcontainer.cli.{module}")
+        sys.modules[f"libcontainer.cli.{module}"].register(rec)
+        declared += [(name, module, help_text) for name, help_text in rec.seen]
+    assert declared == list(cli_main.COMMANDS)
+
+
+def test_lazy_parser_parses_like_the_full_one():
+    full = build_parser(fill_all=True)
+    for argv in (["state", "x"], ["exec", "-t", "--cwd", "/", "x", "sh", "-c", "ls -l"],
+                 ["kill", "-a", "x", "KILL"], ["delete", "-f", "x"], ["list", "-q"],
+                 ["update", "--memory", "1m", "x"], ["create", "-b", "/b", "--pid-file", "p", "x"]):
+        lazy = vars(build_parser().parse_args(argv))
+        whole = vars(full.parse_args(argv))
+        assert lazy == whole, argv
+
+
+def test_version_needs_no_specconv():
+    from libcontainer.cli import main as cli_main
+    from libcontainer.specconv.constants import OCI_VERSION
+
+    assert cli_main.OCI_VERSION == OCI_VERSION
+
+
+def test_library_log_records_reach_the_log_file_without_importing_logging_first(tmp_path):
+    """The CLI never imports logging itself; a library module that does still logs as runc."""
+    path = tmp_path / "log.json"
+    code = (
+        "import sys\n"
+        "from libcontainer.cli import log\n"
+        f"log.setup(log_path={str(path)!r}, log_format='json')\n"
+        "assert 'logging' not in sys.modules\n"
+        "log.error('from the cli')\n"
+        "import logging\n"
+        "logging.getLogger('libcontainer.specconv').warning('x: %s', 'unknown field')\n"
+        "logging.getLogger('y').debug('not at info level')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [(x["level"], x["msg"]) for x in lines] == [("error", "from the cli"), ("warning", "x: unknown field")]

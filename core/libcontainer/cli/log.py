@@ -2,24 +2,22 @@
 
 Engines read these lines: containerd's shim parses ``--log-format json`` files line by
 line for ``{"level", "msg", "time"}``, so the keys and level names are logrus's.
-The library's own ``logging`` records (specconv warnings...) go to the same place.
+
+The CLI writes its own lines here directly: importing ``logging`` costs a fresh
+``pyrunc state`` more than the rest of the command, so it is never imported for the
+CLI's sake. The library's ``logging`` records (specconv warnings...) still reach the
+same place: the first time anything imports ``logging``, a handler writing these
+lines is installed on its root logger (see :class:`_LoggingHook`).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
 import time
 
-_LEVELS = {
-    logging.DEBUG: "debug",
-    logging.INFO: "info",
-    logging.WARNING: "warning",
-    logging.ERROR: "error",
-    logging.CRITICAL: "fatal",
-}
+DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
+_LEVELS = {DEBUG: "debug", INFO: "info", WARNING: "warning", ERROR: "error", CRITICAL: "fatal"}
 _SIMPLE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
 
 
@@ -39,63 +37,146 @@ def _quote(value: str) -> str:
     # logrus quotes a text value unless every character is "simple"
     if value and all(c in _SIMPLE for c in value):
         return value
+    import json
+
     return json.dumps(value, ensure_ascii=False)
 
 
-class JSONFormatter(logging.Formatter):
-    def format(self, record):
-        return json.dumps(
-            {"level": _LEVELS.get(record.levelno, "info"), "msg": record.getMessage(),
-             "time": rfc3339(record.created)},
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
+def text_line(levelno: int, msg: str, created: float) -> str:
+    return f'time="{rfc3339(created)}" level={_LEVELS.get(levelno, "info")} msg={_quote(msg)}'
 
 
-class TextFormatter(logging.Formatter):
-    def format(self, record):
-        level = _LEVELS.get(record.levelno, "info")
-        return f'time="{rfc3339(record.created)}" level={level} msg={_quote(record.getMessage())}'
+def json_line(levelno: int, msg: str, created: float) -> str:
+    import json
+
+    return json.dumps({"level": _LEVELS.get(levelno, "info"), "msg": msg, "time": rfc3339(created)},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+class TextFormatter:
+    """A ``logging`` formatter (duck-typed: no ``logging`` import) for text lines."""
+
+    def format(self, record) -> str:
+        return text_line(record.levelno, record.getMessage(), record.created)
+
+
+class JSONFormatter:
+    def format(self, record) -> str:
+        return json_line(record.levelno, record.getMessage(), record.created)
 
 
 class _Sink:
-    """Where the log goes, and whether that is stderr (then errors are not printed twice)."""
+    """Where the log goes, its format and level, and whether that is stderr."""
 
     def __init__(self):
+        self.stream = None  # None: sys.stderr as it is when a line is written
+        self.line = text_line
+        self.level = INFO
         self.to_stderr = True
 
 
 sink = _Sink()
-logger = logging.getLogger("pyrunc")
 
 
 def setup(*, log_path: str = "", log_format: str = "text", debug: bool = False) -> None:
-    """Configure the root logger; raises ValueError for runc's "invalid log-format"."""
+    """Configure the sink; raises ValueError for runc's "invalid log-format"."""
     if log_format in ("", "text"):
-        formatter = TextFormatter()
+        line = text_line
     elif log_format == "json":
-        formatter = JSONFormatter()
+        line = json_line
     else:
         raise ValueError(f"invalid log-format: {log_format}")
     if log_path:
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_SYNC | os.O_CLOEXEC, 0o644)
-        stream = os.fdopen(fd, "a", buffering=1)
+        sink.stream = os.fdopen(fd, "a", buffering=1)
         sink.to_stderr = False
     else:
-        stream = sys.stderr
+        sink.stream = None
         sink.to_stderr = True
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    sink.line = line
+    sink.level = DEBUG if debug else INFO
+    if "logging" in sys.modules:
+        _bridge(sys.modules["logging"])
+    elif not any(isinstance(f, _LoggingHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _LoggingHook())
+
+
+def write(levelno: int, msg: str) -> None:
+    """One log line, if ``levelno`` passes the level (``--debug`` lowers it)."""
+    if levelno < sink.level:
+        return
+    stream = sink.stream or sys.stderr
+    stream.write(sink.line(levelno, msg, time.time()) + "\n")
+    stream.flush()
+
+
+def debug(msg: str) -> None:
+    write(DEBUG, msg)
+
+
+def warning(msg: str) -> None:
+    write(WARNING, msg)
+
+
+def error(msg: str) -> None:
+    write(ERROR, msg)
 
 
 def fatal(message: str, code: int = 1) -> int:
     """runc's fatal(): log the error; print it on stderr too unless the log already is stderr."""
-    logger.error(message)
+    error(message)
     if not sink.to_stderr:
         print(message, file=sys.stderr, flush=True)
     return code
+
+
+def _bridge(logging) -> None:
+    """Send the library's ``logging`` records to the sink, at the sink's level."""
+
+    class _Handler(logging.Handler):
+        def emit(self, record):
+            try:
+                write(record.levelno, record.getMessage())
+            except Exception:  # noqa: BLE001 - logging's own policy for a broken handler
+                self.handleError(record)
+
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(_Handler())
+    root.setLevel(sink.level)
+
+
+class _LoggingHook:
+    """A meta-path finder that installs the bridge right after ``logging`` is imported.
+
+    Which library module imports ``logging`` depends on the command (specconv for
+    create, hooks for start with hooks...); hooking the import itself means none of
+    them has to know about the CLI, and commands that never log never pay for it.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _BridgingLoader(spec.loader)
+        return spec
+
+
+class _BridgingLoader:
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def create_module(self, spec):
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module):
+        self._inner.exec_module(module)
+        _bridge(module)

@@ -92,36 +92,43 @@ def has_hooks(saved: dict) -> bool:
     return any(hooks.get(k) for k in _HOOK_KEYS)
 
 
-def light_cgroup(cg: dict | None):
-    """configs.Cgroup with the placement fields only (enough to find and freeze it)."""
-    if not cg:
-        return None
-    from libcontainer.configs import Cgroup
+class SavedCgroup:
+    """configs.Cgroup's placement fields only: enough for a cgroup driver to find, freeze,
+    signal and remove the container's cgroups (the drivers read them with getattr)."""
 
-    return Cgroup(
-        name=cg.get("name", ""),
-        parent=cg.get("parent", ""),
-        path=cg.get("path", ""),
-        scope_prefix=cg.get("scope_prefix", ""),
-        systemd=bool(cg.get("Systemd", False)),
-        rootless=bool(cg.get("Rootless", False)),
-        owner_uid=cg.get("owner_uid"),
-        paths=cg.get("Paths") or None,
-    )
+    resources = None
+
+    def __init__(self, cg: dict):
+        self.name = cg.get("name", "")
+        self.parent = cg.get("parent", "")
+        self.path = cg.get("path", "")
+        self.scope_prefix = cg.get("scope_prefix", "")
+        self.systemd = bool(cg.get("Systemd", False))
+        self.rootless = bool(cg.get("Rootless", False))
+        self.owner_uid = cg.get("owner_uid")
+        self.paths = cg.get("Paths") or None
 
 
-def light_config(cfg: dict):
-    from libcontainer.configs import Config
+class SavedConfig:
+    """The few Config fields the lifecycle reads, without importing libcontainer.configs.
 
-    config = Config(
-        rootfs=cfg.get("rootfs", ""),
-        hostname=cfg.get("hostname", ""),
-        version=cfg.get("version", ""),
-        labels=list(cfg.get("labels") or []),
-        cgroup_driver=cfg.get("cgroup_driver"),
-    )
-    config.cgroups = light_cgroup(cfg.get("cgroups"))
-    return config
+    Importing the configs package (dataclasses, typing, inspect and every config module)
+    costs a fresh process ~50-60 ms, more than the rest of `pyrunc state` or `delete`; a
+    container that only answers status, signal, start and destroy (no hooks: see
+    has_hooks) needs none of it.
+    """
+
+    hooks = None
+    networks = ()
+
+    def __init__(self, cfg: dict):
+        self.rootfs = cfg.get("rootfs", "")
+        self.hostname = cfg.get("hostname", "")
+        self.version = cfg.get("version", "")
+        self.labels = list(cfg.get("labels") or [])
+        self.cgroup_driver = cfg.get("cgroup_driver")
+        cg = cfg.get("cgroups")
+        self.cgroups = SavedCgroup(cg) if cg else None
 
 
 def container(root: str, container_id: str, *, backend: bool = False):
@@ -134,7 +141,7 @@ def container(root: str, container_id: str, *, backend: bool = False):
     from libcontainer.container import Container
 
     state_dir, saved = read(root, container_id)
-    config = light_config(saved.get("config") or {})
+    config = SavedConfig(saved.get("config") or {})
     paths = saved.get("cgroup_paths") or {}
     manager = None
     if config.cgroups is not None:

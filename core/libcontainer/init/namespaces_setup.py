@@ -59,18 +59,28 @@ def stage(sc, config, chan) -> None:
 
 
 def enter(sc, config) -> None:
-    """Called right after the parent said "go" (id maps written, cgroups applied)."""
+    """Runs after "go" (id maps written) and before the rootfs is built, while the parent
+    may still be writing our cgroups: nothing here depends on them, so the kernel's cgroup
+    migration overlaps the mounts. The cgroup namespace is left to ``enter_cgroupns``.
+    """
     if ns.find(config.namespaces, "NEWUSER") is not None:
         become_root()
     if not ns.needs_staging(config.namespaces):
         join_by_path(sc, config.namespaces)
-    cg = ns.find(config.namespaces, "NEWCGROUP")
-    if cg is not None and not cg.path:
-        sc.unshare(ns.CLONE_FLAGS["NEWCGROUP"])
     if config.hostname:
         sc.sethostname(config.hostname)
     if config.domainname:
         sc.setdomainname(config.domainname)
+
+
+def enter_cgroupns(sc, config) -> None:
+    """Unshare a new cgroup namespace; only once the parent said "cgroups" (we are in the
+    container's cgroups), or its root would be the runtime's cgroup. The init calls it
+    right before the first mount that needs it (rootfs.setup's ``enter_cgroups``).
+    """
+    cg = ns.find(config.namespaces, "NEWCGROUP")
+    if cg is not None and not cg.path:
+        sc.unshare(ns.CLONE_FLAGS["NEWCGROUP"])
 
 
 def become_root() -> None:

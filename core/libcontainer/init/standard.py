@@ -40,13 +40,20 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     namespaces_setup.stage(sc, config, chan)  # joins by path, time ns: forks the real init
     chan.expect("go")  # uid/gid maps written; the parent now writes our cgroups
     os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
-    # Needs no cgroup: overlaps the parent's cgroup migration.
+    # Up to the first mount that needs our cgroups, nothing needs them: this overlaps the
+    # parent's cgroup migration (its first cgroup.procs write waits an RCU grace period).
     sec = security.Security(config, process, chan)  # the host's plugins, libseccomp, LSM state: before pivot
     init_hooks = hooks.InitHooks(chan, config, process, container_id)
     memfd = finisher.prepare(config, process)  # sealed copy of the native waiter, or None: wait here
-    chan.expect("cgroups")  # in our cgroups (and networks built): before cgroupns, mounts, exec
-    namespaces_setup.enter(sc, config)
-    rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot)
+    namespaces_setup.enter(sc, config)  # root in the user namespace, hostname
+
+    def enter_cgroups() -> None:
+        chan.expect("cgroups")  # in our cgroups (and networks built)
+        namespaces_setup.enter_cgroupns(sc, config)
+
+    # waits for "cgroups" before a cgroup mount, /dev's devices and the hooks, so always
+    # before pivot_root, the terminal and exec
+    rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot, enter_cgroups=enter_cgroups)
     if process.terminal:  # runc: after the mounts, before finalizing the rootfs
         console.setup(process, chan, console_conn)
     namespaces_setup.apply_sysctls(config)

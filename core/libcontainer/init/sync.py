@@ -4,9 +4,22 @@ Small and explicit on purpose: the child runs between clone and execve, where a 
 half-read message would leave a process stuck in namespaces nobody cleans up. The child's
 end is close-on-exec, so a successful execve shows up in the parent as end-of-file.
 
-Besides "go" / "ready" / "error", the init may ask for things mid-way and wait for the
-answer ("hooks" -> "hooks_done": the runtime's prestart/createRuntime hooks), and may pass a
-descriptor along with a message ("console": the pty master, as SCM_RIGHTS).
+The standard init's conversation, parent -> child and back:
+
+- "go": the id maps are written (a staged start first trades "usermap" / "usermap-done"
+  and "pid"). The child prepares, sets its hostname and makes the mounts that need no
+  cgroup, while the parent moves it into its cgroups.
+- "cgroups": the child is in its cgroups, the limits are set and the networks built. The
+  child waits for it before its cgroup namespace, a cgroup mount, /dev's devices, the
+  hooks and pivot_root.
+- "ready" (child): waiting on the exec FIFO. With ``closing`` set, the native finisher
+  (init/finisher.py) sent it and closes its end right after: the parent waits for that
+  end-of-file, so `create` returns with no runtime descriptor left in the init.
+- "error" (child), at any point: the message the parent raises.
+
+Mid-way the init may ask for things and wait for the answer ("hooks" -> "hooks_done": the
+runtime's prestart/createRuntime hooks; "seccomp" -> "seccomp_done": a notify listener for the agent), and
+may pass a descriptor along with a message ("console": the pty master, as SCM_RIGHTS).
 """
 
 from __future__ import annotations

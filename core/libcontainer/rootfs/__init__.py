@@ -18,18 +18,24 @@ from . import devices, masked, mounts, pivot, propagation, safepath
 from .safepath import clean, fd_path
 
 
-def setup(sc, config, before_pivot=None) -> None:
+def setup(sc, config, before_pivot=None, enter_cgroups=None) -> None:
     """Everything from the first mount to being inside the new root.
 
-    ``before_pivot`` runs when the mounts and /dev are made and the host's tree is still in
-    view: the prestart/createRuntime/createContainer hooks (libcontainer.hooks).
+    ``enter_cgroups`` (the init: wait for "cgroups", unshare the cgroup namespace) runs
+    once, right before the first mount that needs the init in its cgroups (a cgroup mount,
+    a copy-up tmpfs), and at the latest once the other mounts are made: before /dev is
+    filled (mknod answers to the devices cgroup) and the hooks. ``before_pivot`` runs
+    when the mounts and /dev are made and the host's tree is still in view: the
+    prestart/createRuntime/createContainer hooks (libcontainer.hooks).
     """
     propagation.prepare_root(sc, config)
     rootfs = config.rootfs
     root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        ctx = mounts.MountContext(root_fd, cgroupns=ns.find(config.namespaces, "NEWCGROUP") is not None)
+        ctx = mounts.MountContext(root_fd, cgroupns=ns.find(config.namespaces, "NEWCGROUP") is not None,
+                                  enter_cgroups=enter_cgroups)
         mounts.mount_all(ctx, config.mounts)
+        ctx.need_cgroups()
         setup_dev = devices.needs_setup_dev(config)
         if setup_dev:
             devices.create_devices(root_fd, config)

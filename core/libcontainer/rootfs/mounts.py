@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import syscalls
@@ -60,6 +61,19 @@ class MountContext:
     cgroupns: bool = False
     #: config mounts (and internal ones such as the cgroup tmpfs) already mounted, in order
     mounted: list = field(default_factory=list)
+    #: run once before the first mount that needs the init in its cgroups (see need_cgroups)
+    enter_cgroups: Callable[[], None] | None = None
+
+    def need_cgroups(self) -> None:
+        """Wait until the init is in its cgroups (and in its cgroup namespace), once.
+
+        The init builds its mounts while the parent still moves it into its cgroups (an
+        RCU grace period per v1 hierarchy); only what reads /proc/self/cgroup or mounts a
+        cgroup filesystem, or charges memory to the container, has to wait for that.
+        """
+        fn, self.enter_cgroups = self.enter_cgroups, None
+        if fn is not None:
+            fn()
 
 
 def is_bind(m) -> bool:
@@ -218,6 +232,8 @@ def mount_one(ctx: MountContext, m) -> None:
     """Mount one configs.Mount at its destination inside the root."""
     from . import cgroupmount
 
+    if m.device in ("cgroup", "cgroup2") or (m.device == "tmpfs" and (m.extensions or 0) & EXT_COPYUP):
+        ctx.need_cgroups()  # reads /proc/self/cgroup or the cgroupns; copy-up fills memory
     if m.device in ("proc", "sysfs"):
         mount_special(ctx, m)
     elif m.device == "cgroup":
