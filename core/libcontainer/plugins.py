@@ -4,8 +4,9 @@ Why it is built this way:
 
 * Each backend kind has a stevedore entry-point namespace (see :data:`NAMESPACES`); an entry
   point names a *module* holding ``@hookimpl`` functions (:mod:`libcontainer.hookspecs`).
-* Selecting a backend reads stevedore's entry-point cache file (``_groups``; stevedore itself
-  is imported only to rebuild a missing cache), imports only that one module, registers it in the single
+* Selecting a backend reads a cached scan of the entry points (``_groups``: stevedore's
+  format and hashing, in a file of our own; stevedore itself is imported only to rescan when
+  the installed distributions changed), imports only that one module, registers it in the single
   ``pluggy.PluginManager`` of this process and calls the hook *restricted to that module*
   (``subset_hook_caller``), so two installed seccomp backends can never answer for each
   other.
@@ -66,14 +67,15 @@ class _EntryPoint(tuple):
 
 
 _groups_by_path: dict = {}  # tuple(sys.path) -> {group: [_EntryPoint]}
+_CACHE_DIR = "libcontainer-entrypoints"
 
 
 def _stevedore_cache_file() -> str:
-    """stevedore's cache file name for this sys.path (its own hashing, reproduced).
+    """The entry-point cache file for this sys.path, named by stevedore's own hashing.
 
     Importing stevedore pulls importlib.metadata, hashlib and logging (~40 ms per CLI
-    call); reading the file it already wrote needs none of them. When the file is missing
-    or stale, its name changes and stevedore (imported then) rebuilds it.
+    call); reading a cached scan needs none of them. When an installed distribution
+    changes, the name changes, and the next call scans (through stevedore) and rewrites it.
     """
     import glob
     import struct
@@ -101,7 +103,23 @@ def _stevedore_cache_file() -> str:
                 h.update(ep_file.encode("utf-8"))
                 h.update(pack(mtime(ep_file)))
     base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(base, "python-entrypoints", h.hexdigest())
+    return os.path.join(base, _CACHE_DIR, h.hexdigest())
+
+
+def _write_cache(path: str, raw: dict) -> None:
+    """Keep the scan for the next process, in stevedore's format but a file of our own:
+    stevedore writes none when the interpreter lives under /tmp (its ansible rule), which
+    would leave every CLI call scanning metadata again."""
+    import json
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump({"groups": raw}, f)
+        os.rename(tmp, path)
+    except OSError:
+        pass  # a read-only home: every call scans, slower but correct
 
 
 def _groups() -> dict:
@@ -110,21 +128,23 @@ def _groups() -> dict:
     if groups is None:
         import json
 
+        cache_file = _stevedore_cache_file()
         try:
-            with open(_stevedore_cache_file()) as f:
+            with open(cache_file) as f:
                 raw = json.load(f)["groups"]
         except (OSError, ValueError, KeyError, TypeError):
-            from stevedore import _cache  # builds (and writes) the cache, scanning metadata
+            from stevedore import _cache  # scans the installed distributions' metadata
 
             raw = {ns: [(ep.name, ep.value, ep.group) for ep in _cache.get_group_all(ns)]
                    for ns in NAMESPACES}
+            _write_cache(cache_file, raw)
         groups = {g: [_EntryPoint(tuple(item)) for item in items] for g, items in raw.items()}
         _groups_by_path[key] = groups
     return groups
 
 
 def _entry_points(namespace: str) -> list:
-    """Entry points of ``namespace`` from stevedore's cache file (no plugin is imported)."""
+    """Entry points of ``namespace`` from the entry-point cache file (no plugin is imported)."""
     return list(_groups().get(namespace, ()))
 
 
