@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
 
 from . import console
 from .errors import ContainerStartError
 from .init.sync import Channel, SyncError
+from .process import kill_and_reap
 
 
 def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "") -> int:
@@ -53,7 +53,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     except BaseException as e:
         for p in (target, pid):
             if p:
-                _kill_and_reap(p)
+                kill_and_reap(p)
         process._reaped = True
         if isinstance(e, SyncError):
             raise ContainerStartError(str(e)) from None
@@ -69,13 +69,3 @@ def _reap(pid: int) -> None:
         return
     raise SyncError(f"exec: the process joining the container failed (status {status})")
 
-
-def _kill_and_reap(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass

@@ -12,13 +12,13 @@ Any failure kills the child and undoes what was done, so a failed create leaves 
 from __future__ import annotations
 
 import os
-import signal
 
 from . import console, hooks, syscalls
 from . import namespaces as ns
 from .errors import ContainerStartError
 from .init import process_setup
 from .init.sync import Channel, SyncError
+from .process import kill_and_reap
 
 
 def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=(), container_id: str = "") -> int:
@@ -79,7 +79,7 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         if ready.get("closing"):
             parent.expect_eof()  # the native finisher let go of its end: nothing of ours is left
     except BaseException as e:
-        _kill_and_reap(pid)
+        kill_and_reap(pid)
         process._reaped = True
         if isinstance(e, SyncError):
             raise ContainerStartError(str(e)) from None
@@ -141,13 +141,3 @@ def _seccomp_listener(chan, config, container_id: str, pid: int) -> None:
 
     notify.handle(chan, config, container_id, "creating", pid, pid)
 
-
-def _kill_and_reap(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass

@@ -97,3 +97,15 @@ class Process:
         if self.pid is None:
             raise RuntimeError("process was not started")
         os.kill(self.pid, sig)
+
+
+def kill_and_reap(pid: int) -> None:
+    """SIGKILL a child of ours and collect it: what every failed start does to its init."""
+    try:
+        os.kill(pid, _signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

@@ -17,6 +17,7 @@ import os
 import time
 
 from libcontainer.cgroups import notify
+from libcontainer.cgroups.fs import rmdir_tree
 from libcontainer.cgroups.manager import CgroupManager, FreezerState
 from libcontainer.errors import ConfigError
 
@@ -46,29 +47,6 @@ def _read_pids(directory: str) -> list[int]:
         return [int(x) for x in fs.read(directory, "cgroup.procs").split()]
     except FileNotFoundError:
         return []
-
-
-def _rmdir_tree(path: str, deadline: float) -> None:
-    """Remove ``path`` and the cgroups nested in it, retrying while tasks drain (EBUSY)."""
-    try:
-        entries = list(os.scandir(path))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            _rmdir_tree(entry.path, deadline)
-    delay = 0.01
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno != errno.EBUSY or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
 
 
 class FsManager(CgroupManager):
@@ -176,7 +154,7 @@ class FsManager(CgroupManager):
             if path in self._found:
                 continue
             try:
-                _rmdir_tree(path, deadline)
+                rmdir_tree(path, deadline)
             except OSError as exc:
                 errors.append(exc)
         leaves = set(self.paths.values())

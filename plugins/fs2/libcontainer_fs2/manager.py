@@ -15,6 +15,7 @@ import os
 import signal as _signal
 import time
 
+from libcontainer.cgroups.fs import rmdir_tree
 from libcontainer.cgroups.manager import CgroupManager, FreezerState
 from libcontainer.errors import ConfigError
 
@@ -41,28 +42,6 @@ def _enter(path: str, pid: int) -> None:
             if exc.errno != errno.EINVAL or attempt == 4:
                 raise
             time.sleep(0.03)
-
-
-def _rmdir_tree(path: str, deadline: float) -> None:
-    """Remove ``path`` and cgroups nested in it, children first, retrying while tasks drain."""
-    try:
-        entries = [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
-    except FileNotFoundError:
-        return
-    for sub in entries:
-        _rmdir_tree(sub, deadline)
-    delay = 0.01
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno != errno.EBUSY or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
 
 
 def needed_controllers(r) -> dict[str, str]:
@@ -203,7 +182,7 @@ class Fs2Manager(CgroupManager):
         if kill and self.exists():
             self.kill_all(_signal.SIGKILL)
         leaf = self.dir_path
-        _rmdir_tree(leaf, time.monotonic() + 5)  # the container's own cgroup, always (runc)
+        rmdir_tree(leaf, time.monotonic() + 5)  # the container's own cgroup, always (runc)
         for d in reversed(self._created):
             if d == leaf:
                 continue
