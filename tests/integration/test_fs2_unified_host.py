@@ -336,11 +336,15 @@ def test_init_cloned_into_its_cgroup(rootfs, state_root, tmp_path, sandbox, plac
         # when apply ran, the kernel already listed the init in the leaf's cgroup.procs
         assert placement_spy == [(container.init_pid, True)]
         assert read_cgroup2(container.init_pid) == cg_path + "/c4"
-        for _ in range(250):  # the init's grep child may not have exited yet
-            if container.cgroup_manager.get_pids() == [container.init_pid]:
-                break
-            time.sleep(0.02)
-        assert container.cgroup_manager.get_pids() == [container.init_pid]
+        # the init, and at most its own grep child (which may not have exited yet)
+        pids = container.cgroup_manager.get_pids()
+        assert container.init_pid in pids
+        for pid in set(pids) - {container.init_pid}:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    assert int(f.read().rsplit(")", 1)[1].split()[1]) == container.init_pid
+            except FileNotFoundError:
+                pass  # it has exited meanwhile
         # the fd went nowhere: closed in the runtime, and never reached the container
         assert fds_on("self", directory) == [] and fds_on(container.init_pid, directory) == []
         # inside: its cgroup namespace (none here) shows the same path
