@@ -102,8 +102,13 @@ def test_env_cwd_seen_from_outside(rootfs, state_root, tmp_path, no_leaks):
             environ = f.read().split(b"\0")
         assert b"FOO=bar" in environ and b"HOME=/custom" in environ  # an explicit HOME wins
         assert os.readlink(f"/proc/{pid}/cwd") == "/etc"
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            assert f.read().split(b"\0")[:2] == [b"sleep", b"100"]
+        for _ in range(250):  # READY is printed just before the shell execs sleep
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().split(b"\0")[:2]
+            if cmdline == [b"sleep", b"100"]:
+                break
+            time.sleep(0.02)
+        assert cmdline == [b"sleep", b"100"]
 
 
 @pytest.mark.parametrize(
