@@ -1,10 +1,43 @@
-"""Filesystem helpers both cgroup backends (v1 cgroupfs, v2 fs2) need alike."""
+"""Filesystem helpers both cgroup backends (v1 cgroupfs, v2 fs2) need alike: reading cgroup
+files the way runc parses them, and removing cgroup trees."""
 
 from __future__ import annotations
 
 import errno
 import os
 import time
+
+#: runc's ``math.MaxUint64``: what ``max`` (no limit) reads as.
+MAX_UINT64 = (1 << 64) - 1
+
+
+def read(directory: str, name: str) -> str:
+    with open(os.path.join(directory, name)) as f:
+        return f.read()
+
+
+def exists(directory: str, name: str) -> bool:
+    return os.path.exists(os.path.join(directory, name))
+
+
+def parse_uint(text: str) -> int:
+    """runc's ``fscommon.ParseUint``: ``max`` and overflow clamp; a negative counter (seen on
+    some kernels) reads as 0."""
+    text = text.strip()
+    if text == "max":
+        return MAX_UINT64
+    value = int(text)
+    if value < 0:
+        return 0
+    return min(value, MAX_UINT64)
+
+
+def read_uint(directory: str, name: str) -> int:
+    text = read(directory, name).strip()
+    try:
+        return parse_uint(text)
+    except ValueError:
+        raise ValueError(f"unable to parse {text!r} as a uint from Cgroup file {os.path.join(directory, name)}") from None
 
 
 def rmdir_tree(path: str, deadline: float) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 
-#: runc's ``math.MaxUint64``: what ``max`` (no limit) reads as.
-MAX_UINT64 = (1 << 64) - 1
+from libcontainer.cgroups.fs import MAX_UINT64, exists, parse_uint, read, read_uint  # noqa: F401 - shared
 
 
 class CgroupWriteError(OSError):
@@ -30,34 +29,6 @@ def write(directory: str, name: str, value) -> None:
         raise CgroupWriteError(exc.errno, f"failed to write {data!r}: {exc.strerror}", path) from None
     finally:
         os.close(fd)
-
-
-def read(directory: str, name: str) -> str:
-    with open(os.path.join(directory, name)) as f:
-        return f.read()
-
-
-def exists(directory: str, name: str) -> bool:
-    return os.path.exists(os.path.join(directory, name))
-
-
-def parse_uint(text: str) -> int:
-    """runc's ``fscommon.ParseUint``: ``max`` and overflow clamp; negatives read as 0."""
-    text = text.strip()
-    if text == "max":
-        return MAX_UINT64
-    value = int(text)
-    if value < 0:
-        return 0
-    return min(value, MAX_UINT64)
-
-
-def read_uint(directory: str, name: str) -> int:
-    text = read(directory, name).strip()
-    try:
-        return parse_uint(text)
-    except ValueError:
-        raise ValueError(f"unable to parse {text!r} as a uint from Cgroup file {os.path.join(directory, name)}") from None
 
 
 def read_key_values(directory: str, name: str) -> dict[str, int]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import errno
 import os
 
-#: What runc reports for a ``max`` value read back as a number (Go's MaxUint64).
-MAX_UINT64 = (1 << 64) - 1
+from libcontainer.cgroups.fs import MAX_UINT64, exists, parse_uint, read, read_uint  # noqa: F401 - shared
 
 
 def write(directory: str, name: str, value) -> None:
@@ -36,28 +35,6 @@ def write_lines(directory: str, name: str, text: str) -> None:
     lines = [line for line in str(text).splitlines() if line.strip()] or [str(text)]
     for line in lines:
         write(directory, name, line)
-
-
-def read(directory: str, name: str) -> str:
-    with open(os.path.join(directory, name)) as f:
-        return f.read()
-
-
-def exists(directory: str, name: str) -> bool:
-    return os.path.exists(os.path.join(directory, name))
-
-
-def parse_uint(text: str) -> int:
-    """A cgroup number; ``max`` is :data:`MAX_UINT64` as in runc's GetCgroupParamUint."""
-    text = text.strip()
-    if text == "max":
-        return MAX_UINT64
-    value = int(text)
-    return max(value, 0)  # a negative counter (seen on some kernels) reads as 0, like runc
-
-
-def read_uint(directory: str, name: str) -> int:
-    return parse_uint(read(directory, name))
 
 
 def parse_flat_keyed(text: str) -> dict[str, int]:
