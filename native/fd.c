@@ -1,8 +1,11 @@
 /*
  * fd.c -- files and processes: openat2 (safe path resolution inside a
  * rootfs), pidfd_open / pidfd_send_signal (race-free signalling) and
- * close_range (keeping the runtime's fds out of the container).
+ * close_range (keeping the runtime's fds out of the container), and
+ * fstatfs's f_type (which filesystem a resolved target really is on).
  */
+
+#include <sys/vfs.h>
 
 #include "nsenter.h"
 
@@ -89,4 +92,22 @@ nse_close_range(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
     if (syscall(__NR_close_range, first, last, flags) < 0)
         return raise_errno(errno, NULL, NULL);
     Py_RETURN_NONE;
+}
+
+NSE_DOC(fstatfs_type,
+"fstatfs_type(fd)\n--\n\n"
+"f_type of fstatfs(2) on fd (O_PATH descriptors work): the filesystem's magic\n"
+"number, e.g. 0x9fa0 for procfs.  os.statvfs does not expose it.");
+
+PyObject *
+nse_fstatfs_type(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"fd", NULL};
+    struct statfs st;
+    int fd;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i:fstatfs_type", kwlist, &fd))
+        return NULL;
+    if (fstatfs(fd, &st) < 0)
+        return raise_errno(errno, NULL, NULL);
+    return PyLong_FromUnsignedLong((unsigned long)st.f_type & 0xFFFFFFFFUL);
 }

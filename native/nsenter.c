@@ -13,7 +13,7 @@ static PyMethodDef nse_methods[] = {
     KW(setns), KW(unshare), KW(clone),
     KW(mount), KW(umount2), KW(pivot_root),
     KW(open_tree), KW(move_mount), KW(fsopen), KW(fsconfig), KW(fsmount), KW(mount_setattr),
-    KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range),
+    KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range), KW(fstatfs_type),
     KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname),
     {"cap_last_cap", nse_cap_last_cap, METH_NOARGS, nse_cap_last_cap_doc},
     {NULL, NULL, 0, NULL},

@@ -119,6 +119,7 @@ NSE_KW_FUNC(openat2);
 NSE_KW_FUNC(pidfd_open);
 NSE_KW_FUNC(pidfd_send_signal);
 NSE_KW_FUNC(close_range);
+NSE_KW_FUNC(fstatfs_type);
 
 /* caps.c: capabilities and prctl */
 NSE_KW_FUNC(capget);

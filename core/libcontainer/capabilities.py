@@ -21,10 +21,10 @@ config works across kernels.
 from __future__ import annotations
 
 import errno
-import logging
-from dataclasses import dataclass
+import sys
 
 from . import syscalls
+from .record import record  # dataclasses' API without its ~25 ms of imports
 from .syscalls import (
     PR_CAP_AMBIENT,
     PR_CAP_AMBIENT_CLEAR_ALL,
@@ -33,7 +33,27 @@ from .syscalls import (
     PR_SET_KEEPCAPS,
 )
 
-log = logging.getLogger(__name__)
+
+def _warn(msg: str, *args) -> None:
+    """``logging.getLogger(__name__).warning(msg, *args)`` without importing logging.
+
+    These warnings come from the init, where an import could search a joined mount
+    namespace or the container's files, and importing logging up front would cost every
+    runtime ~10 ms. If logging was never imported, no handler was ever set up either: its
+    last-resort handler would have written just the message to stderr, or, under the CLI,
+    the CLI's log hook would have sent it to the CLI's log. That is what happens instead.
+    """
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger(__name__).warning(msg, *args)
+        return
+    text = msg % args
+    cli_log = sys.modules.get("libcontainer.cli.log")
+    if cli_log is not None:
+        cli_log.warning(text)
+    elif sys.stderr is not None:
+        sys.stderr.write(text + "\n")
+
 
 #: capability numbers (linux/capability.h); the kernel decides which of them exist
 CAPABILITY_NUMBERS: dict[str, int] = {
@@ -72,7 +92,7 @@ def to_mask(names, last: int, unknown: set[str]) -> int:
     return mask
 
 
-@dataclass
+@record
 class CapSets:
     """The five sets as bit masks over capability numbers 0..last."""
 
@@ -99,7 +119,7 @@ class CapSets:
             unknown=tuple(sorted(unknown)),
         )
         if out.unknown:
-            log.warning("ignoring unknown or unavailable capabilities: [%s]", " ".join(out.unknown))
+            _warn("ignoring unknown or unavailable capabilities: [%s]", " ".join(out.unknown))
         return out
 
     # -- steps, in runc's order ------------------------------------------------------------
@@ -135,14 +155,14 @@ class CapSets:
         try:
             sc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0)
         except OSError as e:
-            log.warning("can't clear ambient capabilities: %s", e)
+            _warn("can't clear ambient capabilities: %s", e)
             return
         for number in range(self.last + 1):
             if self.ambient & (1 << number):
                 try:
                     sc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, number)
                 except OSError as e:
-                    log.warning("can't raise ambient capability %s: %s", name_of(number), e.strerror)
+                    _warn("can't raise ambient capability %s: %s", name_of(number), e.strerror)
 
 
 def name_of(number: int) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import socket
 import stat
 import struct
 import termios
@@ -51,6 +50,8 @@ def connect(process):
     target = getattr(process, "console_socket", None)
     if not getattr(process, "terminal", False) or target is None:
         return None, False
+    import socket  # only a terminal handed over a socket needs it (then so does the init)
+
     if isinstance(target, socket.socket):
         return target, False
     if isinstance(target, int):
@@ -90,7 +91,9 @@ def setup(process, chan, conn, *, mount: bool = True) -> None:
                                                             process.console_width, 0, 0))
             if mount:
                 mount_console(slave)
-            if conn is not None:
+            if conn is not None:  # connect() imported socket before the clone
+                import socket
+
                 socket.send_fds(conn, [PTMX.encode()], [master])
                 conn.close()
             else:

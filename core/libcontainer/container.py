@@ -7,12 +7,11 @@ trusting a cached status, because another process (another CLI call) may have ac
 
 from __future__ import annotations
 
-import enum
 import os
-import signal as _signal
 import time
 
 from . import state as st
+from .consts import StrConst
 from .errors import (
     ContainerError,
     ContainerNotPaused,
@@ -22,9 +21,10 @@ from .errors import (
 )
 
 EXEC_FIFO = "exec.fifo"
+SIGKILL, SIGTERM = 9, 15  # the same on every Linux architecture; `signal` imports enum
 
 
-class Status(enum.StrEnum):
+class Status(StrConst):
     CREATED = "created"
     RUNNING = "running"
     PAUSED = "paused"
@@ -75,8 +75,17 @@ class Container:
 
     # ---- lifecycle -------------------------------------------------------------------
     def run(self, process) -> None:
-        """Create the init and let it exec at once (runc's Container.Run)."""
+        """Create the init and let it exec at once (runc's Container.Run).
+
+        Without hooks nothing happens between create and start, so there is no created
+        state to hold: the init execs the program as soon as it is ready, with no exec FIFO
+        and no finisher in between (runc's start, done by the init itself). Not with a
+        terminal: its owner sizes it and goes raw while the init waits, as runc's does.
+        """
         process.init = True
+        if not process.terminal and (self.config.hooks is None or self.config.hooks.is_empty()):
+            self._start_init(process, exec_now=True)
+            return
         self.start(process)
         self.exec()
 
@@ -85,20 +94,26 @@ class Container:
         if not process.init and self._saved.get("init_process_pid"):
             self._start_exec(process)
             return
+        self._start_init(process, exec_now=False)
+
+    def _start_init(self, process, exec_now: bool) -> None:
         if self.init_pid and self._init_alive():
             raise ContainerRunning(self.id)
         from .init_process import start_init
 
         process.init = True
-        fifo = os.path.join(self.state_dir, EXEC_FIFO)
-        os.mkfifo(fifo, 0o622)
-        os.chmod(fifo, 0o622)  # not the umask's: an init that dropped root must open it to write
+        fifo = None
+        if not exec_now:
+            fifo = os.path.join(self.state_dir, EXEC_FIFO)
+            os.mkfifo(fifo, 0o622)
+            os.chmod(fifo, 0o622)  # not the umask's: an init that dropped root must open it to write
         networks = self._network_strategies()
         try:
             pid = start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
-                             container_id=self.id)
+                             container_id=self.id, while_waiting=self._dump_config)
         except BaseException:
-            os.unlink(fifo)
+            if fifo is not None:
+                os.unlink(fifo)
             self._cleanup_resources()
             raise
         self.init_process = process
@@ -110,7 +125,7 @@ class Container:
             cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
             namespace_paths={},
         )
-        self._save()
+        self._save(dumped=True)  # dumped while the init built its rootfs
 
     def exec(self) -> None:
         """Release an init waiting in the created state (runc's `start`)."""
@@ -143,7 +158,7 @@ class Container:
         try:
             hooks.poststart(self.config, self.id, self.init_pid)
         except hooks.HookError:
-            os.kill(self.init_pid, _signal.SIGKILL)  # runc stops the container
+            os.kill(self.init_pid, SIGKILL)  # runc stops the container
             self._reap_init()
             raise
 
@@ -243,7 +258,7 @@ class Container:
             raise ContainerError(f"{op}: container {self.id} has no cgroup configured")
         return self.cgroup_manager
 
-    def signal(self, sig: int = _signal.SIGTERM, all: bool = False) -> None:  # noqa: A002 - runc's name
+    def signal(self, sig: int = SIGTERM, all: bool = False) -> None:  # noqa: A002 - runc's name
         status = self.status()
         if status == Status.STOPPED:
             raise ContainerNotRunning(self.id)
@@ -258,14 +273,12 @@ class Container:
         if status in (Status.RUNNING, Status.PAUSED):
             raise ContainerRunning(self.id)
         if status == Status.CREATED:
-            os.kill(self.init_pid, _signal.SIGKILL)
+            os.kill(self.init_pid, SIGKILL)
             self._reap_init()
         elif self.init_process is not None and not self.init_process._reaped:
             self.init_process.wait()
         self._cleanup_resources()
-        import shutil  # here: status/signal (every `pyrunc state`) need not pay for it
-
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        _remove_state_dir(self.state_dir)
         self._saved = {}
         if self.config.hooks is not None and not self.config.hooks.is_empty():
             from . import hooks
@@ -293,10 +306,15 @@ class Container:
         if self.cgroup_manager is not None:
             self.cgroup_manager.destroy()
 
-    def _save(self) -> None:
+    def _dump_config(self) -> None:
         from .configs.load import config_to_dict
 
         self._saved["config"] = config_to_dict(self.config)
+
+    def _save(self, dumped: bool = False) -> None:
+        """Write state.json; ``dumped``: _saved["config"] is already this config's dump."""
+        if not dumped or "config" not in self._saved:
+            self._dump_config()
         st.write_state(self.state_dir, self._saved)
 
 
@@ -311,3 +329,22 @@ def _read_exec_fifo(fd: int) -> tuple[bytes, str]:
         chunks.append(chunk)
     data = b"".join(chunks)
     return data[:1], data[1:].decode(errors="replace")
+
+
+def _remove_state_dir(state_dir: str) -> None:
+    """The state directory holds a few plain files (state.json, the lock, maybe the FIFO):
+    unlink them and rmdir, without shutil (a `delete` need not import it); anything else
+    (a directory someone put there) goes through shutil.rmtree."""
+    try:
+        with os.scandir(state_dir) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    raise IsADirectoryError(e.path)
+                os.unlink(e.path)
+        os.rmdir(state_dir)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        import shutil
+
+        shutil.rmtree(state_dir, ignore_errors=True)

@@ -17,14 +17,17 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     """
     parent, child = Channel.pair()
     console_conn, own_conn = console.connect(process)  # runc's --console-socket
+    join_fds = _open_join_files(cgroup_manager)
     try:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import setns_init
 
             parent.close()
-            setns_init.main(config, process, child, init_pid, console_conn)
+            setns_init.main(config, process, child, init_pid, console_conn, join_fds)
     finally:
+        for fd in join_fds:
+            os.close(fd)
         if own_conn:
             console_conn.close()
     child.close()
@@ -35,7 +38,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
         process.pid = target
         _reap(pid)
         pid = None
-        if cgroup_manager is not None:
+        if cgroup_manager is not None and not join_fds:  # else it moved itself
             cgroup_manager.apply(target)
         parent.send("go")
         # end-of-file means execve closed the child's end (close-on-exec): it runs
@@ -69,3 +72,19 @@ def _reap(pid: int) -> None:
         return
     raise SyncError(f"exec: the process joining the container failed (status {status})")
 
+
+def _open_join_files(cgroup_manager) -> list[int]:
+    """The container's ``tasks`` descriptors (CgroupManager.join_files), for a process that
+    moves itself into the cgroups without the RCU grace period a move by PID costs;
+    [] (a backend without them, a cgroup that is gone) leaves it to ``apply``."""
+    files = getattr(cgroup_manager, "join_files", None) if cgroup_manager is not None else None
+    paths = files() if files is not None else None
+    fds: list[int] = []
+    try:
+        for path in paths or ():
+            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return []
+    return fds

@@ -1,9 +1,12 @@
 """The pluggy hook specifications every libcontainer backend plugin implements.
 
-Why a separate module: ``libcontainer/__init__.py`` must stay import-free (the CLI's hot
-paths never pay for pluggy), so the marker plugins decorate with cannot live there. This
-module imports nothing but pluggy, which makes ``from libcontainer.hookspecs import hookimpl``
-the one cheap, stable line a plugin needs.
+Why a separate module: ``libcontainer/__init__.py`` must stay import-free, so the marker
+plugins decorate with cannot live there. This module imports nothing at all: its markers
+(:class:`HookimplMarker`, :class:`HookspecMarker`) write the very option dicts pluggy's own
+markers write, under the same attribute names, so ``from libcontainer.hookspecs import
+hookimpl`` stays the one cheap, stable line a plugin needs, and selecting a backend
+(``pyrunc create``, ``delete``...) loads the plugin's module without loading pluggy (~40 ms);
+pluggy reads the marks when a ``PluginManager`` is actually used (``plugins.features()``...).
 
 How the hooks are used: :mod:`libcontainer.plugins` loads exactly one backend module (named
 by an entry point, chosen by configuration), registers it in a ``PluginManager`` for project
@@ -15,13 +18,53 @@ plugin answers ``None`` for a name it does not serve and pluggy then asks the ne
 
 from __future__ import annotations
 
-import pluggy
-
 PROJECT = "libcontainer"
 
-hookspec = pluggy.HookspecMarker(PROJECT)
+
+class HookspecMarker:
+    """pluggy.HookspecMarker without pluggy: sets ``<project>_spec`` to pluggy's option dict."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name = project_name
+
+    def __call__(self, function=None, firstresult=False, historic=False, warn_on_impl=None,
+                 warn_on_impl_args=None):
+        def mark(func):
+            if historic and firstresult:
+                raise ValueError("cannot have a historic firstresult hook")
+            setattr(func, self.project_name + "_spec", {
+                "firstresult": firstresult, "historic": historic,
+                "warn_on_impl": warn_on_impl, "warn_on_impl_args": warn_on_impl_args})
+            return func
+
+        return mark if function is None else mark(function)
+
+
+class HookimplMarker:
+    """pluggy.HookimplMarker without pluggy: sets ``<project>_impl`` to pluggy's option dict
+    (every key pluggy >= 1.0 reads; pluggy ignores the ones an older version lacks)."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name = project_name
+
+    def __call__(self, function=None, hookwrapper=False, optionalhook=False, tryfirst=False,
+                 trylast=False, specname=None, wrapper=False):
+        def mark(func):
+            setattr(func, self.project_name + "_impl", {
+                "wrapper": wrapper, "hookwrapper": hookwrapper, "optionalhook": optionalhook,
+                "tryfirst": tryfirst, "trylast": trylast, "specname": specname})
+            return func
+
+        return mark if function is None else mark(function)
+
+
+hookspec = HookspecMarker(PROJECT)
 #: Decorate backend functions with this: ``@hookimpl def libcontainer_cgroup_manager(...)``.
-hookimpl = pluggy.HookimplMarker(PROJECT)
+hookimpl = HookimplMarker(PROJECT)
 
 
 @hookspec(firstresult=True)

@@ -2,9 +2,10 @@
 
 The parent clones the child into its new namespaces, then does what only the outside can
 do: write the uid/gid maps ("go"), then -- while the child prepares what needs no cgroup,
-sets its hostname and makes the mounts that need none -- place the child in its cgroups,
-set the resource limits and build the networks ("cgroups": the child may now unshare its
-cgroup namespace, mount cgroups, fill /dev, run hooks and pivot). Then it waits for
+sets its hostname and makes the mounts that need none -- create the child's cgroups and
+let it in ("join": it moves itself where the backend allows, else we move it; it may now
+unshare its cgroup namespace and mount cgroups), set the resource limits and build the
+networks ("cgroups": it may fill /dev, run hooks and pivot). Then it waits for
 "ready" (rootfs built, program found, waiting on the exec FIFO) or an error.
 Any failure kills the child and undoes what was done, so a failed create leaves nothing.
 """
@@ -21,30 +22,34 @@ from .init.sync import Channel, SyncError
 from .process import kill_and_reap
 
 
-def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks=(), container_id: str = "") -> int:
-    """Clone the init and bring it to the point where it waits on the exec FIFO.
+def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, networks=(),
+               container_id: str = "", while_waiting=None) -> int:
+    """Clone the init and bring it to the point where it waits on the exec FIFO -- or, with
+    no FIFO (``fifo_path`` None: a run without hooks), to where it has exec'd the program.
 
     Returns the init's PID (in our PID namespace). The caller owns the child: it is ours to
-    wait for.
+    wait for. ``while_waiting`` is called once the child has all it needs from us and builds
+    its rootfs on its own: the caller's bookkeeping then costs no time of its own.
     """
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
     parent, child = Channel.pair()
-    fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC)
+    fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC) if fifo_path is not None else -1
     try:
         console_conn, own_conn = console.connect(process)  # runc's --console-socket
     except BaseException:
         os.close(fifo_fd)
         raise
     try:
-        pid = _clone(sc, flags, config, cgroup_manager)
+        pid, placed = _clone(sc, flags, config, cgroup_manager)
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import standard
 
             parent.close()
             standard.main(config, process, child, fifo_fd, container_id, console_conn)
     finally:
-        os.close(fifo_fd)
+        if fifo_fd >= 0:
+            os.close(fifo_fd)
         if own_conn:
             console_conn.close()
     child.close()
@@ -54,13 +59,15 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
         pid = process.pid = ns.settle_init(parent, config, pid)
         process_setup.write_oom_score_adj(pid, config, process)
         # "go" first: the child prepares (LSM, capabilities, seccomp backend) and makes its
-        # first mounts while we pay the kernel's cgroup migration (an RCU grace period);
-        # it waits for "cgroups" before its cgroup namespace, a cgroup mount, /dev's
-        # devices, the hooks and pivot_root (rootfs.setup's enter_cgroups).
+        # first mounts while we create its cgroups; "join" (with the cgroups' descriptors,
+        # see _place) before its cgroup namespace or a cgroup mount; "cgroups" (limits set,
+        # networks built) before /dev's devices, the hooks and pivot_root.
         parent.send("go")
         try:
-            if cgroup_manager is not None:
-                cgroup_manager.apply(pid)
+            if cgroup_manager is None:
+                parent.send("join")
+            else:
+                _place(parent, cgroup_manager, pid, placed)
                 if config.cgroups is not None and config.cgroups.resources is not None:
                     cgroup_manager.set(config.cgroups.resources)
             for strategy, network in networks:
@@ -70,14 +77,18 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
             _raise_child_error(parent)  # the child's own failure explains ours better
             raise
         _warm_init_modules()
+        if while_waiting is not None:
+            while_waiting()
         ready = parent.serve_until("ready", {
             "hooks": lambda msg: hooks.serve_prestart(parent, config, container_id, pid),
             "console": lambda msg: None,  # the pty master rides along; taken below
             "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
         console.receive_master(parent, process)
-        if ready.get("closing"):
-            parent.expect_eof()  # the native finisher let go of its end: nothing of ours is left
+        if ready.get("closing") or fifo_fd < 0:
+            # the native finisher let go of its end, or the init exec'd the program (its end
+            # is close-on-exec; a failed execve reports an error instead)
+            parent.expect_eof()
     except BaseException as e:
         kill_and_reap(pid)
         process._reaped = True
@@ -89,9 +100,49 @@ def start_init(config, process, fifo_path: str, *, cgroup_manager=None, networks
     return pid
 
 
-def _clone(sc, flags: int, config, cgroup_manager) -> int:
+def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
+    """Put the init in its cgroups, or let it go there itself, then say "join".
+
+    A backend with ``join_files`` (cgroup v1) gets its directories made and the files'
+    descriptors sent along with "join": the init writes "0" to each and so moves itself
+    without the RCU grace period a move by PID costs (init/cgroupjoin.py). An init born
+    in its cgroup (``placed``: CLONE_INTO_CGROUP) is not moved at all -- even a move to
+    where a task already is costs that grace period. Otherwise ``apply(pid)`` moves it.
+    """
+    fds = [] if placed else _open_join_files(cgroup_manager)
+    try:
+        if not placed and not fds:
+            cgroup_manager.apply(pid)
+        chan.send_fds("join", fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _open_join_files(cgroup_manager) -> list[int]:
+    """Descriptors of the backend's ``join_files``, once ``apply(-1)`` created the
+    directories; [] (no such files, or one that cannot be opened) leaves it to ``apply``."""
+    files = getattr(cgroup_manager, "join_files", None)
+    paths = files() if files is not None else None
+    if not paths:
+        return []
+    cgroup_manager.apply(-1)
+    fds: list[int] = []
+    try:
+        for path in paths:
+            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return []
+    return fds
+
+
+def _clone(sc, flags: int, config, cgroup_manager) -> tuple[int, bool]:
     """Clone the init, straight into its cgroup where the backend offers one (cgroup v2:
-    CLONE_INTO_CGROUP), so it never runs outside its limits; ``apply`` still follows.
+    CLONE_INTO_CGROUP), so it never runs outside its limits. Returns (pid, whether the
+    child was born in its cgroup): then ``apply`` need not move it, and must not: even a
+    move to where a task already is takes the kernel's global lock and an RCU grace period.
 
     A kernel or cgroup that refuses it (no clone3 or CLONE_INTO_CGROUP before 5.7, a seccomp
     profile answering clone3 with ENOSYS, a busy cgroup) leaves no child: clone again the
@@ -101,11 +152,11 @@ def _clone(sc, flags: int, config, cgroup_manager) -> int:
     prepare = getattr(cgroup_manager, "prepare_clone", None)
     cgroup_fd = prepare() if prepare is not None and not ns.needs_staging(config.namespaces) else None
     if cgroup_fd is None:
-        return sc.clone(flags)
+        return sc.clone(flags), False
     try:
-        return sc.clone(flags, cgroup_fd)
+        return sc.clone(flags, cgroup_fd), True
     except OSError:
-        return sc.clone(flags)
+        return sc.clone(flags), False
     finally:
         os.close(cgroup_fd)  # in the parent and in the child alike
 

@@ -6,12 +6,17 @@ Why it is built this way:
   point names a *module* holding ``@hookimpl`` functions (:mod:`libcontainer.hookspecs`).
 * Selecting a backend reads a cached scan of the entry points (``_groups``: stevedore's
   format and hashing, in a file of our own; stevedore itself is imported only to rescan when
-  the installed distributions changed), imports only that one module, registers it in the single
-  ``pluggy.PluginManager`` of this process and calls the hook *restricted to that module*
-  (``subset_hook_caller``), so two installed seccomp backends can never answer for each
-  other.
+  the installed distributions changed), imports only that one module and calls the hook of
+  *that module only*, so two installed seccomp backends can never answer for each other.
+* The call itself does not need pluggy (~40 ms of imports for every ``pyrunc delete``):
+  when the module's marks are plain (one ``@hookimpl`` for the hook, no wrappers, arguments
+  pluggy would accept), :func:`_direct_impl` calls the function as pluggy's ``firstresult``
+  call would. Anything else - a wrapper, several implementations, a signature pluggy refuses -
+  goes through the single ``pluggy.PluginManager`` of this process (``load`` registers the
+  module, ``subset_hook_caller`` restricts the call to it), so pluggy's rules and errors stay
+  the rules. ``features()`` (every plugin answers) always uses pluggy.
 * ``pluggy`` and ``stevedore`` are imported inside the functions: ``pyrunc state`` or
-  ``pyrunc kill`` never pay for them unless they touch a backend.
+  ``pyrunc kill`` never pay for them, and selecting a plain backend never pays for pluggy.
 * ``LIBCONTAINER_BLOCK_PLUGINS`` lets an operator forbid a backend (``name`` or
   ``namespace:name``, comma-separated) without uninstalling it; selecting it by name is an
   error rather than a silent fallback, because a silent fallback changes what isolation a
@@ -20,9 +25,9 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import _thread  # threading's RLock is this C lock; importing threading costs ~3 ms
 import os
 import sys
-import threading
 
 from libcontainer.errors import PluginError
 
@@ -40,9 +45,10 @@ NAMESPACES = (CGROUPS, NETWORK, SECCOMP, CHECKPOINT, INTELRDT)
 CGROUP2_SUPER_MAGIC = 0x63677270
 CGROUP_ROOT = "/sys/fs/cgroup"
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _pm = None  # the process-wide pluggy.PluginManager, built on first use
-_loaded: dict = {}  # "namespace:name" -> registered module
+_loaded: dict = {}  # "namespace:name" -> imported module (registered in _pm once that is used)
+_direct: dict = {}  # module -> {hook name: impl function, or None: ask pluggy}
 _cgroup2 = None  # cached answer of is_cgroup2_unified() for the real system
 
 
@@ -77,7 +83,6 @@ def _stevedore_cache_file() -> str:
     call); reading a cached scan needs none of them. When an installed distribution
     changes, the name changes, and the next call scans (through stevedore) and rewrites it.
     """
-    import glob
     import struct
 
     try:
@@ -98,12 +103,39 @@ def _stevedore_cache_file() -> str:
     for entry in sys.path:
         h.update(entry.encode("utf-8"))
         h.update(pack(mtime(entry)))
-        for pattern in ("*.dist-info", "*.egg-info"):
-            for ep_file in glob.iglob(os.path.join(entry, pattern, "entry_points.txt")):
+        for suffix in (".dist-info", ".egg-info"):
+            for ep_file in _entry_point_files(entry, suffix):
                 h.update(ep_file.encode("utf-8"))
                 h.update(pack(mtime(ep_file)))
     base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     return os.path.join(base, _CACHE_DIR, h.hexdigest())
+
+
+def _entry_point_files(entry: str, suffix: str):
+    """``glob.iglob(os.path.join(entry, "*" + suffix, "entry_points.txt"))``, same paths in
+    the same order (stevedore hashes them), without importing glob, fnmatch and contextlib:
+    the directories of ``entry`` (hidden ones excluded) named ``*suffix`` that hold the file."""
+    if any(c in entry for c in "*?["):  # glob would take these for a pattern
+        import glob
+
+        yield from glob.iglob(os.path.join(entry, "*" + suffix, "entry_points.txt"))
+        return
+    names = []
+    try:
+        with os.scandir(entry or os.curdir) as it:
+            for item in it:
+                try:
+                    if item.is_dir():
+                        names.append(item.name)
+                except OSError:
+                    pass
+    except OSError:
+        return
+    for name in names:
+        if name[0] != "." and name.endswith(suffix):
+            path = os.path.join(entry, name, "entry_points.txt")
+            if os.path.lexists(path):
+                yield path
 
 
 def _write_cache(path: str, raw: dict) -> None:
@@ -126,12 +158,12 @@ def _groups() -> dict:
     key = tuple(sys.path)
     groups = _groups_by_path.get(key)
     if groups is None:
-        import json
+        from libcontainer import jsonfast  # json.load's result without json's re-based modules
 
         cache_file = _stevedore_cache_file()
         try:
             with open(cache_file) as f:
-                raw = json.load(f)["groups"]
+                raw = jsonfast.loads(f.read())["groups"]
         except (OSError, ValueError, KeyError, TypeError):
             from stevedore import _cache  # scans the installed distributions' metadata
 
@@ -198,6 +230,7 @@ def reset() -> None:
         _pm = None
         _cgroup2 = None
         _loaded.clear()
+        _direct.clear()
         _groups_by_path.clear()
         import importlib
 
@@ -212,8 +245,8 @@ def reset() -> None:
             pass
 
 
-def load(namespace: str, name: str):
-    """Load and register the backend module ``name`` of ``namespace``; return the module.
+def _import(namespace: str, name: str):
+    """Import the backend module ``name`` of ``namespace`` (no pluggy); return the module.
 
     Raises :class:`PluginError` if it is blocked, not installed, or fails to import.
     """
@@ -224,7 +257,6 @@ def load(namespace: str, name: str):
         )
     key = f"{namespace}:{name}"
     with _lock:
-        pm = _plugin_manager()
         module = _loaded.get(key)
         if module is not None:
             return module
@@ -247,6 +279,20 @@ def load(namespace: str, name: str):
             raise PluginError(
                 f"{_short(namespace)} backend {name!r} ({namespace}) failed to load: {exc}"
             ) from exc
+        _loaded[key] = module
+        return module
+
+
+def load(namespace: str, name: str):
+    """Load and register the backend module ``name`` of ``namespace``; return the module.
+
+    Raises :class:`PluginError` if it is blocked, not installed, fails to import, or is not
+    a valid plugin for pluggy.
+    """
+    module = _import(namespace, name)
+    key = f"{namespace}:{name}"
+    with _lock:
+        pm = _plugin_manager()
         if not pm.is_registered(module):  # one module may serve several namespaces
             try:
                 pm.register(module, name=key)
@@ -255,13 +301,125 @@ def load(namespace: str, name: str):
                     f"{_short(namespace)} backend {name!r} ({namespace}) is not a valid "
                     f"libcontainer plugin: {exc}"
                 ) from exc
-        _loaded[key] = module
         return module
+
+
+#: hook name -> (its parameter names or None, whether a direct call is pluggy's call: not
+#: for a hook that is not firstresult (pluggy answers with a list), historic or warning)
+_spec_args: dict = {}
+
+
+def _positional(func) -> tuple[tuple[str, ...], bool] | None:
+    """(names of the parameters without a default, whether others have one) as pluggy's
+    ``varnames`` sees a plain function; None for anything it might see otherwise (methods,
+    wrapped functions, a first parameter that some pluggy versions take for ``self``)."""
+    if type(func) is not _FUNCTION or hasattr(func, "__wrapped__"):
+        return None
+    qualname = func.__qualname__
+    if "." in qualname.rpartition("<locals>.")[2]:
+        return None  # defined in a class body
+    code = func.__code__
+    args = code.co_varnames[: code.co_argcount]
+    if args and "." in qualname and args[0] in ("self", "cls", "obj"):
+        return None
+    defaults = func.__defaults__ or ()
+    return (args[: len(args) - len(defaults)] if defaults else args), bool(defaults)
+
+
+_FUNCTION = type(_positional)
+
+
+def _specs() -> dict:
+    with _lock:
+        if not _spec_args:
+            from libcontainer import hookspecs
+
+            attr = hookspecs.PROJECT + "_spec"
+            for name, value in vars(hookspecs).items():
+                opts = getattr(value, attr, None)
+                if isinstance(opts, dict):
+                    sig = _positional(value)
+                    args = None if sig is None or sig[1] else sig[0]
+                    plain = bool(opts.get("firstresult")) and not any(
+                        opts.get(k) for k in ("historic", "warn_on_impl", "warn_on_impl_args"))
+                    _spec_args[name] = (args, plain and args is not None)
+        return _spec_args
+
+
+def _scan(module) -> dict | None:
+    """hook name -> (function, argument names) of the module's one implementation of it,
+    or None if pluggy must make every call into this module.
+
+    Direct only when pluggy's call could not differ: module-level functions marked
+    ``@hookimpl`` without wrapper options, taking only arguments of their hook's spec and
+    none with a default, one per hook. Should any mark of the module be one pluggy might
+    refuse at registration, pluggy handles the module and raises its own error, exactly
+    as when every call went through it.
+    """
+    from libcontainer import hookspecs
+
+    specs = _specs()
+    attr = hookspecs.PROJECT + "_impl"
+    names = vars(module)
+    if "__getattr__" in names or "__dir__" in names:
+        return None  # pluggy's dir() may see other attributes
+    found: dict = {}
+    for attr_name, value in list(names.items()):
+        if type(value) is not _FUNCTION:
+            if getattr(getattr(value, "__func__", None), attr, None) is not None:
+                return None  # a marked (class/static) method
+            continue
+        opts = getattr(value, attr, None)
+        if not isinstance(opts, dict):
+            continue  # not a hook implementation (pluggy skips a mark that is no dict)
+        hook = opts.get("specname") or attr_name
+        if hook not in specs:
+            continue  # no spec: pluggy registers it unverified and never calls it here
+        sig = _positional(value)
+        spec_args = specs[hook][0]
+        if (spec_args is None or hook in found or sig is None or sig[1]
+                or opts.get("wrapper") or opts.get("hookwrapper") or not set(sig[0]) <= set(spec_args)):
+            return None
+        found[hook] = (value, sig[0])
+    return found
+
+
+def _direct_impl(module, hook: str, kwargs: dict):
+    """(function, argument names) to call for ``hook``; ``()`` if the module does not
+    implement it; None if pluggy must make the call."""
+    with _lock:
+        if module not in _direct:
+            _direct[module] = _scan(module)
+        table = _direct[module]
+    spec_args, direct = _specs().get(hook, (None, False))
+    if table is None or not direct or not set(spec_args) <= set(kwargs):
+        return None  # pluggy's rules (and its warning about a missing argument)
+    return table.get(hook, ())
 
 
 def _call(namespace: str, backend: str, hook: str, /, **kwargs):
     """Call ``hook`` on the selected plugin only; a ``None`` answer is an error."""
     name = backend
+    module = _import(namespace, name)
+    impl = _direct_impl(module, hook, kwargs)
+    if impl is None:
+        result = _call_pluggy(namespace, name, hook, kwargs)
+    elif not impl:
+        raise PluginError(
+            f"{_short(namespace)} backend {name!r} ({namespace}) does not implement {hook}()"
+        )
+    else:
+        func, argnames = impl
+        result = func(*[kwargs[arg] for arg in argnames])  # what pluggy's _multicall does
+    if result is None:
+        raise PluginError(
+            f"{_short(namespace)} backend {name!r} ({namespace}) returned nothing from {hook}()"
+        )
+    return result
+
+
+def _call_pluggy(namespace: str, name: str, hook: str, kwargs: dict):
+    """The same call through pluggy, restricted to the selected module."""
     module = load(namespace, name)
     pm = _plugin_manager()
     others = [p for p in pm.get_plugins() if p is not module]
@@ -270,19 +428,29 @@ def _call(namespace: str, backend: str, hook: str, /, **kwargs):
         raise PluginError(
             f"{_short(namespace)} backend {name!r} ({namespace}) does not implement {hook}()"
         )
-    result = caller(**kwargs)
-    if result is None:
-        raise PluginError(
-            f"{_short(namespace)} backend {name!r} ({namespace}) returned nothing from {hook}()"
-        )
-    return result
+    return caller(**kwargs)
 
 
 # --------------------------------------------------------------------------- cgroups
 
 
 def _statfs_type(path: str) -> int | None:
-    """``statfs(2).f_type`` of ``path`` via ctypes (os.statvfs does not expose it)."""
+    """``statfs(2).f_type`` of ``path`` (os.statvfs does not expose it): through the
+    native module, or ctypes where it was built without ``fstatfs_type``."""
+    from . import _nsenter
+
+    native = getattr(_nsenter, "fstatfs_type", None)
+    if native is not None:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            return native(fd)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
     import ctypes
 
     try:
@@ -319,18 +487,49 @@ def _mountinfo_fstype(mountinfo: str, mountpoint: str) -> str | None:
     return fstype
 
 
+def _device_fstype(path: str) -> str | None:
+    """The type of the filesystem ``path`` is on: the mountinfo lines of its device number.
+
+    Every mount of one superblock carries the superblock's ``major:minor`` and type, so this
+    is statfs's ``f_type`` by name (``cgroup2`` is CGROUP2_SUPER_MAGIC) - without ctypes,
+    whose import costs every ``pyrunc create``/``delete`` more than reading the file. None
+    when no line has that number (a filesystem whose stat shows another device, as btrfs
+    subvolumes do) or /proc is not there: then statfs decides.
+    """
+    try:
+        dev = os.stat(path).st_dev
+        with open("/proc/self/mountinfo") as f:
+            text = f.read()
+    except OSError:
+        return None
+    want = f"{os.major(dev)}:{os.minor(dev)}"
+    for line in text.splitlines():
+        fields = line.split(maxsplit=3)
+        if len(fields) > 3 and fields[2] == want:
+            rest = line.split()
+            try:
+                return rest[rest.index("-", 6) + 1]
+            except (ValueError, IndexError):
+                continue
+    return None
+
+
 def is_cgroup2_unified(mountinfo: str | None = None) -> bool:
     """Whether ``/sys/fs/cgroup`` is a cgroup2 mount (runc's ``IsCgroup2UnifiedMode``).
 
-    With ``mountinfo`` text (tests), decide from it alone. Otherwise use ``statfs`` magic,
-    falling back to ``/proc/self/mountinfo``; the real answer is cached for the process.
+    With ``mountinfo`` text (tests), decide from it alone. Otherwise ask which filesystem
+    the path is on (by device number, else by ``statfs`` magic), falling back to the
+    mounts listed at that path; the real answer is cached for the process.
     """
     global _cgroup2
     if mountinfo is not None:
         return _mountinfo_fstype(mountinfo, CGROUP_ROOT) == "cgroup2"
     if _cgroup2 is None:
-        magic = _statfs_type(CGROUP_ROOT)
-        if magic is not None:
+        fstype = _device_fstype(CGROUP_ROOT)
+        magic = None if fstype is not None else _statfs_type(CGROUP_ROOT)
+        if fstype is not None:
+            _cgroup2 = fstype == "cgroup2"
+        elif magic is not None:
             _cgroup2 = magic == CGROUP2_SUPER_MAGIC
         else:
             try:

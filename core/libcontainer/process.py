@@ -7,11 +7,12 @@ objects; when left as None the process inherits the caller's, as runc does.
 from __future__ import annotations
 
 import os
-import signal as _signal
-from dataclasses import dataclass, field
 
+from .record import field, record
 
-@dataclass
+SIGKILL, SIGTERM = 9, 15  # the same on every Linux architecture; `signal` imports enum
+
+@record
 class ExitStatus:
     """How a process ended: ``code`` for a normal exit, ``signal`` when it was killed."""
 
@@ -30,7 +31,7 @@ class ExitStatus:
         return 128 + self.signal if self.signal is not None else self.code
 
 
-@dataclass
+@record
 class Process:
     args: list[str]
     env: list[str] = field(default_factory=lambda: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
@@ -93,7 +94,7 @@ class Process:
         self._status = ExitStatus.from_wait_status(status)
         return self._status
 
-    def signal(self, sig: int = _signal.SIGTERM) -> None:
+    def signal(self, sig: int = SIGTERM) -> None:
         if self.pid is None:
             raise RuntimeError("process was not started")
         os.kill(self.pid, sig)
@@ -102,7 +103,7 @@ class Process:
 def kill_and_reap(pid: int) -> None:
     """SIGKILL a child of ours and collect it: what every failed start does to its init."""
     try:
-        os.kill(pid, _signal.SIGKILL)
+        os.kill(pid, SIGKILL)
     except ProcessLookupError:
         pass
     try:

@@ -28,17 +28,26 @@ NO_BACKEND = NEVER | {"pluggy"}
 #: What the hot commands on a container without hooks do without (each costs a fresh
 #: process 5-60 ms): logging (the CLI writes its own log lines), the spec conversion,
 #: the config model (dataclasses, typing, inspect), the hooks runner, subprocess, ctypes.
-#: Not `re`: argparse imports it, and runc's flags are argparse's.
+#: `re` and `enum`: see test_hot_commands_parse_without_argparse_re_or_json_decoder.
 LEAN = {"logging", "libcontainer.specconv", "libcontainer.configs", "libcontainer.hooks",
         "dataclasses", "subprocess", "ctypes"}
 #: The CLI's own modules every command loads; any other is a command's, imported on dispatch.
-CLI_CORE = {"libcontainer.cli", "libcontainer.cli.main", "libcontainer.cli.common", "libcontainer.cli.log"}
+CLI_CORE = {"libcontainer.cli", "libcontainer.cli.main", "libcontainer.cli.common", "libcontainer.cli.log",
+            "libcontainer.cli.fastargs"}
+#: What parsing argv and JSON costs when done with argparse and json (~25 ms): fastargs
+#: and jsonfast do it for the hot commands without argparse (gettext, locale) and
+#: without json's decoder, scanner and encoder (the re-based modules around _json).
+PARSING = {"argparse", "gettext", "json.decoder", "json.scanner", "json.encoder"}
+#: re and enum: neither the CLI's parsing nor its JSON needs them any more.
+NO_RE_ENUM = {"re", "enum"}
 
+#: Runs pyrunc and writes the names of the modules it imported, one a line (not JSON:
+#: the wrapper must not import json itself).
 _WRAPPER = r"""
-import atexit, json, os, sys
+import atexit, os, sys
 def _report():
     with open(os.environ["IMPORT_REPORT"], "w") as f:
-        json.dump(sorted(sys.modules), f)
+        f.write("\n".join(sorted(sys.modules)))
 atexit.register(_report)
 sys.argv = ["pyrunc"] + sys.argv[1:]
 from libcontainer.cli.main import main
@@ -61,7 +70,7 @@ def _imports(cli, tmp_path, *args) -> set[str]:  # noqa: F811 - a Cli, not the f
                              stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
                              env={**os.environ, "IMPORT_REPORT": str(report)}, timeout=60)
     assert res.returncode == 0, (args, out.read_text())
-    return set(json.loads(report.read_text()))
+    return set(report.read_text().split())
 
 
 def _heavy(mods: set[str], budget: set[str]) -> set[str]:
@@ -189,5 +198,82 @@ def test_library_create_and_run_import_budget(rootfs, state_root, no_leaks):
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["status"] == 0
     assert not _heavy(set(out["modules"]), NEVER)
-    assert "pluggy" in out["modules"]  # the cgroup backend was loaded, through pluggy
+    # the cgroup backend was loaded, straight from its entry point: no pluggy for that
+    assert {"libcontainer_cgroupfs", "libcontainer_fs2"} & set(out["modules"])
+    assert "pluggy" not in out["modules"]
     assert not os.listdir(state_root)
+
+
+def test_hot_commands_parse_without_argparse_re_or_json_decoder(cli, bundle, tmp_path):  # noqa: F811
+    """--version, state, list, start, kill, delete: no argparse and no json.decoder.
+
+    No re or enum either: not where only the CLI's own code runs (--version, an empty
+    root, a missing container), nor on a real container (the status and freezer states are
+    plain string constants, libcontainer.consts).
+    """
+    _warm_entry_point_cache()
+    bundle.write(["sleep", "30"])
+    assert not _heavy(_imports(cli, tmp_path, "--version"), PARSING | NO_RE_ENUM)
+    os.makedirs(cli.root, exist_ok=True)
+    assert not _heavy(_imports(cli, tmp_path, "list"), PARSING | NO_RE_ENUM)
+    report = tmp_path / "missing.txt"
+    missing = subprocess.run([sys.executable, "-c", _WRAPPER, "--root", cli.root, "state", "nope"],
+                             capture_output=True, text=True, env={**os.environ, "IMPORT_REPORT": str(report)})
+    assert missing.returncode == 1 and "container does not exist" in missing.stderr
+    assert not _heavy(set(report.read_text().split()), PARSING | NO_RE_ENUM)
+
+    assert not _heavy(_imports(cli, tmp_path, "create", "--bundle", bundle.dir, "hot"), {"argparse", "gettext"})
+    pid = cli.state("hot")["pid"]
+    seen = {}
+    for args in (("state", "hot"), ("list",), ("start", "hot"), ("kill", "hot", "KILL")):
+        seen[args] = _imports(cli, tmp_path, *args)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(pid)
+    seen[("delete", "hot")] = _imports(cli, tmp_path, "delete", "hot")
+    assert not os.path.exists(os.path.join(cli.root, "hot"))
+    for args, mods in seen.items():
+        assert not _heavy(mods, PARSING | NO_RE_ENUM), args
+
+
+#: create/run of the busybox spec never import these: logging (the CLI writes its own log
+#: lines), traceback (the init reports a failure with the interpreter's own printer),
+#: pluggy (a backend's hook is called straight from the cached entry-point table).
+CREATE_LEAN = {"traceback", "logging", "pluggy"}
+#: Nor these, with or without the spec's network namespace: the init asks the native module
+#: for fstatfs's f_type (no ctypes), the sync channel and the loopback helper use _socket,
+#: and setns is the native module's.
+CREATE_LEAN_STRICT = CREATE_LEAN | {"subprocess", "socket", "ctypes", "shutil"}
+
+
+def test_create_run_kill_delete_import_no_pluggy_logging_or_traceback(cli, bundle, tmp_path):  # noqa: F811
+    _warm_entry_point_cache()
+    b = ["--bundle", bundle.dir]
+
+    def without_network(spec):
+        spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != "network"]
+
+    bundle.write(["sleep", "30"], mutate=without_network)
+    assert not _heavy(_imports(cli, tmp_path, "create", *b, "nopl"), CREATE_LEAN_STRICT)
+    pid = cli.state("nopl")["pid"]
+    assert _alive(pid)
+    assert "pluggy" not in _imports(cli, tmp_path, "kill", "nopl", "KILL")
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(pid)  # the kill reached the real init
+    assert "pluggy" not in _imports(cli, tmp_path, "delete", "nopl")  # the cgroup backend, directly
+    assert not os.path.exists(os.path.join(cli.root, "nopl"))
+
+    bundle.write(["/bin/true"], mutate=without_network)
+    assert not _heavy(_imports(cli, tmp_path, "run", *b, "nopl-run"), CREATE_LEAN_STRICT)
+
+    bundle.write(["sleep", "30"])  # the busybox spec as it is, loopback network included
+    assert not _heavy(_imports(cli, tmp_path, "create", *b, "nopl-net"), CREATE_LEAN_STRICT)
+    pid = cli.state("nopl-net")["pid"]
+    assert _alive(pid)
+    assert "pluggy" not in _imports(cli, tmp_path, "delete", "-f", "nopl-net")
+    assert not _alive(pid) and not os.path.exists(os.path.join(cli.root, "nopl-net"))
+    bundle.write(["/bin/true"])
+    assert not _heavy(_imports(cli, tmp_path, "run", *b, "nopl-net-run"), CREATE_LEAN_STRICT)

@@ -172,3 +172,79 @@ def test_library_log_records_reach_the_log_file_without_importing_logging_first(
     assert res.returncode == 0, res.stderr
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [(x["level"], x["msg"]) for x in lines] == [("error", "from the cli"), ("warning", "x: unknown field")]
+
+
+def test_signal_table_is_the_signal_modules():
+    """kill's static table (no signal/enum import) names what signal.Signals names."""
+    import os
+    import signal
+
+    from libcontainer.cli.kill_delete import LINUX_SIGNALS, signal_number
+
+    if os.uname().machine in ("x86_64", "aarch64"):
+        for name, number in LINUX_SIGNALS.items():
+            assert getattr(signal.Signals, name) == number, name
+    for name in signal.Signals.__members__:
+        assert signal_number(name) == getattr(signal.Signals, name)
+        assert parse_signal(name.lower()) == parse_signal(name[3:]) == getattr(signal.Signals, name)
+    assert signal_number("RTMIN") == signal.SIGRTMIN  # not in the table: the signal module
+    assert signal_number("NOPE") is None and signal_number("SIG-1") is None
+
+
+def test_plain_container_ids_are_valid_without_the_factory():
+    """saved.plainly_valid_id never accepts an id factory.validate_id refuses."""
+    from libcontainer.errors import InvalidContainerID
+    from libcontainer.factory import validate_id
+
+    samples = ["a", "abc-1.2_3+x", "é", "٣", "..", ".", "", "a/b", "a b", "a\n", "a:b", "-", "..a", "\u00b2", "ǅ"]
+    samples += [chr(c) for c in range(0, 0x3000, 7)]
+    for cid in samples:
+        if saved.plainly_valid_id(cid):
+            validate_id(cid)  # must not raise
+        try:
+            validate_id(cid)
+        except InvalidContainerID:
+            assert not saved.plainly_valid_id(cid), repr(cid)
+
+
+def test_state_lock_is_exclusive(tmp_path):
+    import fcntl
+    import os
+
+    from libcontainer import state as st
+
+    with st.locked(str(tmp_path)):
+        fd = os.open(tmp_path / st.LOCK_FILE, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    fd = os.open(tmp_path / st.LOCK_FILE, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
+    finally:
+        os.close(fd)
+
+
+def test_state_json_round_trip_as_json_writes_it(tmp_path):
+    from libcontainer import state as st
+
+    saved_state = {"id": "c", "config": {"labels": ["bundle=/b", "é=☃"]}, "init_process_pid": 7, "x": None}
+    st.write_state(str(tmp_path), saved_state)
+    raw = (tmp_path / st.STATE_FILE).read_bytes()
+    assert raw == json.dumps(saved_state, separators=(",", ":")).encode()
+    assert st.read_state(str(tmp_path), "c") == saved_state
+    (tmp_path / st.STATE_FILE).write_text("{broken")
+    with pytest.raises(st.StateCorrupt, match="corrupt state file .*Expecting property name"):
+        st.read_state(str(tmp_path), "c")
+
+
+def test_state_output_is_runc_indented_json(capsys):
+    from libcontainer.cli.common import print_json
+
+    obj = {"ociVersion": "1.2.0", "id": "é", "pid": 0, "annotations": {"a": "b"}, "owner": ""}
+    print_json(obj, indent=2)
+    assert capsys.readouterr().out == json.dumps(obj, indent=2, ensure_ascii=False)
+    print_json([1, "x"])
+    assert capsys.readouterr().out == '[1,"x"]\n'

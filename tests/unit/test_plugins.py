@@ -207,3 +207,148 @@ def test_imports_stay_cheap():
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# ---- selecting a backend without pluggy ------------------------------------------------------
+
+
+def _run(code: str) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_selecting_a_backend_does_not_import_pluggy():
+    """Plain marks are called directly; pluggy comes with the first hook that needs it."""
+    _run("from libcontainer import plugins; plugins._groups()")  # a first scan may need stevedore
+    _run(
+        "import sys, types\n"
+        "from libcontainer import plugins\n"
+        "cg = types.SimpleNamespace(name='c1', parent='', path='', systemd=False, resources=None)\n"
+        "m = plugins.cgroup_manager(cg, driver='example')\n"
+        "assert type(m).__name__ == 'ExampleManager', m\n"
+        "assert plugins.network_strategy('example') is not None\n"
+        "assert plugins.network_strategy('loopback').name == 'loopback'\n"
+        "bad = {'pluggy', 'stevedore', 'ctypes'} & set(sys.modules)\n"
+        "assert not bad, bad\n"
+        "plugins.is_cgroup2_unified()\n"
+        "assert 'ctypes' not in sys.modules\n"
+        "plugins.features()\n"
+        "assert 'pluggy' in sys.modules\n"
+    )
+
+
+def test_direct_call_is_the_pluggy_call(fresh):
+    kwargs = {"driver": "example", "cgroup": cgroup(name="same"), "paths": None}
+    direct = plugins._call(plugins.CGROUPS, "example", "libcontainer_cgroup_manager", **kwargs)
+    assert plugins._pm is None  # no PluginManager was needed
+    through = plugins._call_pluggy(plugins.CGROUPS, "example", "libcontainer_cgroup_manager", kwargs)
+    assert type(direct) is type(through) and direct.get_paths() == through.get_paths()
+    assert [c[0] for c in fresh.CALLS] == ["new", "new"]
+
+
+def _fake(namespace: str, name: str, **attrs) -> types.ModuleType:
+    """A backend module served from the loaded-plugin table, as if an entry point named it."""
+    module = types.ModuleType(f"fake_{name}")
+    for key, value in attrs.items():
+        setattr(module, key, value)
+    plugins._loaded[f"{namespace}:{name}"] = module
+    return module
+
+
+def test_marks_only_pluggy_can_honour_go_through_pluggy():
+    from libcontainer.hookspecs import hookimpl
+
+    @hookimpl(specname="libcontainer_network_strategy")
+    def inner(network_type):
+        return f"inner:{network_type}"
+
+    @hookimpl(wrapper=True)
+    def libcontainer_network_strategy(network_type):
+        result = yield
+        return ("wrapped", result)
+
+    _fake(plugins.NETWORK, "wrapping", inner=inner,
+          libcontainer_network_strategy=libcontainer_network_strategy)
+    assert plugins._call(plugins.NETWORK, "wrapping", "libcontainer_network_strategy",
+                         network_type="x") == ("wrapped", "inner:x")
+    assert plugins._pm is not None  # pluggy ran the wrapper
+
+
+def test_pluggy_still_judges_a_bad_signature():
+    from libcontainer.hookspecs import hookimpl
+
+    @hookimpl
+    def libcontainer_network_strategy(network_type, surprise):
+        return object()
+
+    _fake(plugins.NETWORK, "bad", libcontainer_network_strategy=libcontainer_network_strategy)
+    with pytest.raises(PluginError, match="(?s)not a valid libcontainer plugin.*surprise"):
+        plugins.network_strategy("bad")
+
+
+def test_missing_hook_and_fewer_arguments():
+    from libcontainer.hookspecs import hookimpl
+
+    @hookimpl
+    def libcontainer_network_strategy():  # pluggy passes only what an implementation takes
+        return "none needed"
+
+    _fake(plugins.NETWORK, "few", libcontainer_network_strategy=libcontainer_network_strategy)
+    assert plugins.network_strategy("few") == "none needed"
+    assert plugins._pm is None
+    with pytest.raises(PluginError, match=r"'few' .* does not implement libcontainer_cgroup_manager\(\)"):
+        plugins._call(plugins.NETWORK, "few", "libcontainer_cgroup_manager",
+                      driver="few", cgroup=None, paths=None)
+
+
+def test_markers_write_what_pluggys_write():
+    import pluggy
+
+    from libcontainer import hookspecs
+
+    options = [{}, {"tryfirst": True, "specname": "x"}, {"wrapper": True}, {"hookwrapper": True, "trylast": True}]
+    for opts in options:
+        def a():
+            pass
+
+        def b():
+            pass
+
+        pluggy.HookimplMarker(hookspecs.PROJECT)(**opts)(a)
+        hookspecs.hookimpl(**opts)(b)
+        assert a.libcontainer_impl == b.libcontainer_impl
+    for opts in [{}, {"firstresult": True}, {"historic": True}]:
+        def c():
+            pass
+
+        def d():
+            pass
+
+        pluggy.HookspecMarker(hookspecs.PROJECT)(**opts)(c)
+        hookspecs.hookspec(**opts)(d)
+        assert c.libcontainer_spec == d.libcontainer_spec
+
+
+@pytest.mark.parametrize("path", ["/sys/fs/cgroup", "/proc", "/", "/dev"])
+def test_device_fstype_is_statfs(path):
+    magic = plugins._statfs_type(path)
+    name = plugins._device_fstype(path)
+    known = {"cgroup2": plugins.CGROUP2_SUPER_MAGIC, "proc": 0x9FA0, "tmpfs": 0x01021994,
+             "sysfs": 0x62656572, "cgroup": 0x27E0EB, "devtmpfs": 0x01021994}
+    if name in known and magic is not None:
+        assert known[name] == magic, (path, name, hex(magic))
+
+
+def test_entry_point_files_are_globs():
+    import glob
+
+    for entry in ["", *sys.path, "/nonexistent", EXAMPLE_DIR.parent.as_posix()]:
+        for suffix in (".dist-info", ".egg-info"):
+            assert list(plugins._entry_point_files(entry, suffix)) == list(
+                glob.iglob(os.path.join(entry, "*" + suffix, "entry_points.txt")))
+
+
+def test_a_hook_that_is_not_firstresult_stays_pluggys():
+    answer = plugins._call(plugins.CGROUPS, "example", "libcontainer_features")
+    assert answer == [{"annotations": {"org.example.libcontainer-plugin": "example"}}]  # pluggy's list
+    assert plugins._pm is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from libcontainer import configs
+from libcontainer import configs, record
 from libcontainer.errors import ConfigError
 from libcontainer.process import Process
 from libcontainer.specconv import example_spec, process_from_spec
@@ -47,7 +47,7 @@ def test_example_process_defaults():
 
 def test_usable_for_the_process_class():
     p = process_from_spec(example_spec(cgroup2=False)["process"])
-    fields = Process.__dataclass_fields__
+    fields = {f.name: f for f in record.fields(Process)}
     proc = Process(**{k: v for k, v in p.items() if k in fields and fields[k].init})
     assert proc.args == ["sh"] and proc.user == "0:0"
 

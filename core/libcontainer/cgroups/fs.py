@@ -47,6 +47,14 @@ def rmdir_tree(path: str, deadline: float) -> None:
     with a growing delay until ``deadline`` (a time.monotonic() value), then give up loudly.
     """
     try:
+        os.rmdir(path)  # the common case: a leaf, its tasks gone
+        return
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EBUSY, errno.ENOTEMPTY):
+            raise
+    try:
         entries = [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
     except FileNotFoundError:
         return

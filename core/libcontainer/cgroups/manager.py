@@ -9,10 +9,11 @@ in the configuration without the container code knowing which one runs.
 from __future__ import annotations
 
 import abc
-import enum
+
+from ..consts import StrConst
 
 
-class FreezerState(enum.StrEnum):
+class FreezerState(StrConst):
     UNDEFINED = ""
     FROZEN = "FROZEN"
     THAWED = "THAWED"
@@ -87,6 +88,21 @@ class CgroupManager(abc.ABC):
         called afterwards and must accept a ``pid`` that is already there (it is also the
         fallback when the kernel refuses the clone). The default, None, means "clone
         normally and move the child with ``apply``" (cgroup v1, systemd).
+        """
+        return None
+
+    def join_files(self) -> list[str] | None:
+        """Files through which a process moves *itself* into the cgroups, or None.
+
+        Why: a cgroup v1 migration through ``cgroup.procs`` takes the kernel's global
+        threadgroup lock, and its first taker after a quiet moment waits an RCU grace period
+        (6-10 ms here, on every container start). A single-threaded process writing "0" to
+        a v1 ``tasks`` file moves only itself and skips that lock (Linux 6.0, "cgroup:
+        Optimize single thread migration"). The runtime opens these files (after
+        ``apply(-1)`` created the directories) and the init, or a process joining with
+        ``exec``, writes "0" to each descriptor before anything else; the opener's
+        credentials are the ones checked, so a user-namespaced init may do it too.
+        None (the default) means the parent moves the process with ``apply(pid)``.
         """
         return None
 

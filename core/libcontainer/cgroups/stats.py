@@ -1,7 +1,7 @@
 """A cgroup statistics snapshot, shaped like runc's ``cgroups.Stats``.
 
 Every cgroup backend (cgroupfs for v1, fs2 for v2, systemd on top of either) fills the same
-dataclasses, so ``pyrunc events --stats`` and engines reading them need not know which
+records, so ``pyrunc events --stats`` and engines reading them need not know which
 hierarchy the numbers came from. Field names are runc's Go names in snake_case; ``to_dict``
 gives runc's JSON keys (``types.Stats`` of ``runc events``) where they differ.
 
@@ -10,11 +10,10 @@ Counters are plain ints (Go ``uint64``); a missing file leaves its field at zero
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from ..record import asdict, field, record
 
 
-@dataclass
+@record
 class ThrottlingData:
     #: Number of CFS periods with throttling active.
     periods: int = 0
@@ -24,13 +23,13 @@ class ThrottlingData:
     throttled_time: int = 0
 
 
-@dataclass
+@record
 class BurstData:
     bursts_periods: int = 0
     burst_time: int = 0
 
 
-@dataclass
+@record
 class CpuUsage:
     """CPU time consumed, in nanoseconds."""
 
@@ -42,7 +41,7 @@ class CpuUsage:
     usage_in_usermode: int = 0
 
 
-@dataclass
+@record
 class PSIData:
     avg10: float = 0.0
     avg60: float = 0.0
@@ -50,13 +49,13 @@ class PSIData:
     total: int = 0
 
 
-@dataclass
+@record
 class PSIStats:
     some: PSIData = field(default_factory=PSIData)
     full: PSIData = field(default_factory=PSIData)
 
 
-@dataclass
+@record
 class CpuStats:
     cpu_usage: CpuUsage = field(default_factory=CpuUsage)
     throttling_data: ThrottlingData = field(default_factory=ThrottlingData)
@@ -64,7 +63,7 @@ class CpuStats:
     psi: PSIStats | None = None
 
 
-@dataclass
+@record
 class CPUSetStats:
     cpus: list[int] = field(default_factory=list)
     cpu_exclusive: int = 0
@@ -79,7 +78,7 @@ class CPUSetStats:
     sched_relax_domain_level: int = 0
 
 
-@dataclass
+@record
 class MemoryData:
     usage: int = 0
     max_usage: int = 0
@@ -87,13 +86,13 @@ class MemoryData:
     limit: int = 0
 
 
-@dataclass
+@record
 class PageStats:
     total: int = 0
     nodes: dict[int, int] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class PageUsageByNUMAInner:
     total: PageStats = field(default_factory=PageStats)
     file: PageStats = field(default_factory=PageStats)
@@ -101,12 +100,12 @@ class PageUsageByNUMAInner:
     unevictable: PageStats = field(default_factory=PageStats)
 
 
-@dataclass
+@record
 class PageUsageByNUMA(PageUsageByNUMAInner):
     hierarchical: PageUsageByNUMAInner = field(default_factory=PageUsageByNUMAInner)
 
 
-@dataclass
+@record
 class MemoryStats:
     #: Page cache (``cache`` of memory.stat on v1, ``file`` on v2).
     cache: int = 0
@@ -124,14 +123,14 @@ class MemoryStats:
     psi: PSIStats | None = None
 
 
-@dataclass
+@record
 class PidsStats:
     current: int = 0
     #: 0 means no limit ("max").
     limit: int = 0
 
 
-@dataclass
+@record
 class BlkioStatEntry:
     major: int = 0
     minor: int = 0
@@ -139,7 +138,7 @@ class BlkioStatEntry:
     value: int = 0
 
 
-@dataclass
+@record
 class BlkioStats:
     io_service_bytes_recursive: list[BlkioStatEntry] = field(default_factory=list)
     io_serviced_recursive: list[BlkioStatEntry] = field(default_factory=list)
@@ -152,7 +151,7 @@ class BlkioStats:
     psi: PSIStats | None = None
 
 
-@dataclass
+@record
 class HugetlbStats:
     usage: int = 0
     max_usage: int = 0
@@ -160,27 +159,27 @@ class HugetlbStats:
     failcnt: int = 0
 
 
-@dataclass
+@record
 class RdmaEntry:
     device: str = ""
     hca_handles: int = 0
     hca_objects: int = 0
 
 
-@dataclass
+@record
 class RdmaStats:
     rdma_limit: list[RdmaEntry] = field(default_factory=list)
     rdma_current: list[RdmaEntry] = field(default_factory=list)
 
 
-@dataclass
+@record
 class MiscStats:
     usage: int = 0
     limit: int = 0
     events: int = 0
 
 
-@dataclass
+@record
 class Stats:
     cpu_stats: CpuStats = field(default_factory=CpuStats)
     cpuset_stats: CPUSetStats = field(default_factory=CPUSetStats)
@@ -193,5 +192,5 @@ class Stats:
     misc: dict[str, MiscStats] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """A plain nested dict (JSON-ready); keys are the dataclass field names."""
-        return dataclasses.asdict(self)
+        """A plain nested dict (JSON-ready); keys are the record field names."""
+        return asdict(self)

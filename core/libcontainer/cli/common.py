@@ -6,7 +6,6 @@ anything heavier is imported by the function that needs it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -67,7 +66,9 @@ def load_spec(bundle: str | None) -> tuple[str, dict]:
     except OSError as e:
         raise CliError(f"open {SPEC_CONFIG}: {_strerror(e)}") from None
     try:
-        spec = json.loads(raw)
+        from libcontainer import jsonfast  # json without re: see jsonfast
+
+        spec = jsonfast.loads(raw)
     except ValueError as e:
         raise CliError(f"invalid JSON in {SPEC_CONFIG}: {e}") from None
     if not isinstance(spec, dict):
@@ -135,10 +136,12 @@ def write_pid_file(path: str | None, pid: int) -> None:
 
 def print_json(obj, indent=None) -> None:
     """Go's json.Encoder (compact, one line) or, with ``indent``, MarshalIndent (no newline)."""
+    from libcontainer import jsonfast  # json without re: see jsonfast
+
     if indent is None:
-        sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        sys.stdout.write(jsonfast.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(json.dumps(obj, indent=indent, ensure_ascii=False))
+        sys.stdout.write(jsonfast.dumps(obj, indent=indent, ensure_ascii=False))
     sys.stdout.flush()
 
 

@@ -9,9 +9,6 @@ init's status (128+signal when it was killed), which is what engines report.
 
 from __future__ import annotations
 
-import signal
-
-from . import fds, tty
 from .common import (
     CliError,
     absolute,
@@ -21,26 +18,21 @@ from .common import (
     rootless_cgroups,
     write_pid_file,
 )
+from .fastargs import SUPPRESS
 
-#: runc forwards every signal but these to the container's init.
-_NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
+# `start` (a hot command) lives here too: signal (and enum), tty (termios, threading) and
+# fds are imported by the functions of create/run that use them, not by this module.
 
 
 def _common_flags(p) -> None:
     p.add_argument("container_id", nargs="?", metavar="container-id")
     p.add_argument("-b", "--bundle", default="", help="path to the root of the bundle directory, defaults to the current directory")
     p.add_argument("--console-socket", default="", help="path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
-    p.add_argument("--pidfd-socket", default="", help=argparse_suppress())
+    p.add_argument("--pidfd-socket", default="", help=SUPPRESS)
     p.add_argument("--pid-file", default="", help="specify the file to write the process id to")
     p.add_argument("--no-pivot", action="store_true", help="do not use pivot root to jail process inside rootfs")
     p.add_argument("--no-new-keyring", action="store_true", help="do not create a new session keyring for the container")
     p.add_argument("--preserve-fds", type=int, default=0, help="Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
-
-
-def argparse_suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def register(sub) -> None:
@@ -63,6 +55,8 @@ def _prepare(args, *, detach: bool):
     from libcontainer import Process
     from libcontainer.factory import validate_id
     from libcontainer.specconv import create_config, process_from_spec
+
+    from . import fds, tty
 
     cid = container_id(args)
     validate_id(cid)
@@ -92,6 +86,8 @@ def _prepare(args, *, detach: bool):
 def _create(args, *, detach: bool, run: bool):
     """Returns (container, process, foreground terminal or None)."""
     from libcontainer.factory import Factory
+
+    from . import tty
 
     cid, config, process, pid_file = _prepare(args, detach=detach)
     # runc's setupIO: a foreground terminal needs ours, before anything is created
@@ -123,9 +119,11 @@ def _destroy_quietly(container) -> None:
     import contextlib
     import os
 
+    from .kill_delete import signal_number
+
     with contextlib.suppress(Exception):
         if str(container.status()) != "stopped":
-            os.kill(container.init_pid, signal.SIGKILL)
+            os.kill(container.init_pid, signal_number("KILL"))
     with contextlib.suppress(Exception):
         container.destroy()
 
@@ -152,7 +150,16 @@ def cmd_run(args) -> int:
 
 
 def _forward_signals(pid: int) -> None:
+    """runc forwards every named signal but a few to the container's init.
+
+    Through ``_signal``, the C core of ``signal``: that module builds its enums at import
+    (~5 ms a fresh `pyrunc run`). The named signals are those ``signal.Signals`` lists.
+    """
+    import _signal
     import os
+
+    not_forwarded = {_signal.SIGCHLD, _signal.SIGURG, _signal.SIGWINCH, _signal.SIGKILL, _signal.SIGSTOP}
+    named = {v for k, v in vars(_signal).items() if k.startswith("SIG") and not k.startswith("SIG_")}
 
     def forward(signum, _frame):
         try:
@@ -160,11 +167,11 @@ def _forward_signals(pid: int) -> None:
         except ProcessLookupError:
             pass
 
-    for sig in signal.valid_signals():
-        if sig in _NOT_FORWARDED or not isinstance(sig, signal.Signals):
+    for sig in _signal.valid_signals():
+        if sig in not_forwarded or sig not in named:
             continue
         try:
-            signal.signal(sig, forward)
+            _signal.signal(sig, forward)
         except (OSError, ValueError):
             continue
 

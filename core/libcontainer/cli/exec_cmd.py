@@ -8,12 +8,10 @@ pyrunc waits, forwards signals and exits with the process's status.
 
 from __future__ import annotations
 
-import argparse
-import copy
-import json
 import os
 
-from . import fds, tty
+from libcontainer import jsonfast
+
 from .common import (
     CliError,
     absolute,
@@ -22,12 +20,13 @@ from .common import (
     validate_process,
     write_pid_file,
 )
+from .fastargs import REMAINDER, SUPPRESS
 
 
 def register(sub) -> None:
     p = sub.add_parser("exec", help="execute new process inside the container")
     p.add_argument("--console-socket", default="", help="path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
-    p.add_argument("--pidfd-socket", default="", help=argparse.SUPPRESS)
+    p.add_argument("--pidfd-socket", default="", help=SUPPRESS)
     p.add_argument("--cwd", default="", help="current working directory in the container")
     p.add_argument("-e", "--env", action="append", default=[], help="set environment variables")
     p.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
@@ -44,7 +43,7 @@ def register(sub) -> None:
     p.add_argument("--cgroup", action="append", default=[], help="run the process in an (existing) sub-cgroup(s)")
     p.add_argument("--ignore-paused", action="store_true", help="allow exec in a paused container")
     p.add_argument("container_id", nargs="?", metavar="container-id")
-    p.add_argument("exec_args", nargs=argparse.REMAINDER, metavar="command", help="command and its arguments")
+    p.add_argument("exec_args", nargs=REMAINDER, metavar="command", help="command and its arguments")
     p.set_defaults(func=cmd_exec)
 
 
@@ -63,13 +62,15 @@ def process_spec(args, bundle: str) -> dict:
     if args.process:
         try:
             with open(args.process, "rb") as f:
-                proc = json.load(f)
+                proc = jsonfast.loads(f.read())
         except FileNotFoundError:
             raise CliError(f"open {args.process}: no such file or directory") from None
         except ValueError as e:
             raise CliError(f"invalid JSON in {args.process}: {e}") from None
         validate_process(proc)
         return proc
+    import copy
+
     from .common import load_spec
 
     _, spec = load_spec(bundle)
@@ -110,6 +111,7 @@ def cmd_exec(args) -> int:
     from libcontainer import Process
     from libcontainer.specconv import process_from_spec
 
+    from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
     from .create_run import _forward_signals
     from .saved import annotations
 

@@ -37,9 +37,9 @@ def _quote(value: str) -> str:
     # logrus quotes a text value unless every character is "simple"
     if value and all(c in _SIMPLE for c in value):
         return value
-    import json
+    from libcontainer import jsonfast
 
-    return json.dumps(value, ensure_ascii=False)
+    return jsonfast.dumps(value, ensure_ascii=False)
 
 
 def text_line(levelno: int, msg: str, created: float) -> str:
@@ -47,10 +47,10 @@ def text_line(levelno: int, msg: str, created: float) -> str:
 
 
 def json_line(levelno: int, msg: str, created: float) -> str:
-    import json
+    from libcontainer import jsonfast
 
-    return json.dumps({"level": _LEVELS.get(levelno, "info"), "msg": msg, "time": rfc3339(created)},
-                      separators=(",", ":"), ensure_ascii=False)
+    return jsonfast.dumps({"level": _LEVELS.get(levelno, "info"), "msg": msg, "time": rfc3339(created)},
+                          separators=(",", ":"), ensure_ascii=False)
 
 
 class TextFormatter:

@@ -1,21 +1,23 @@
 """pyrunc's entry point: runc's global flags, the command table, errors and exit codes.
 
-Only argparse and the CLI's own small modules are imported here. The command table is
-static (name, module, help): `pyrunc --help` lists every command without importing any,
-and a command's module is imported, and its flags added, only when argparse dispatches
-to it (:class:`_LazyCommands`). A fresh `pyrunc state` thus never pays for `events`,
-`exec` or the create path (see saved.py for why `state`/`kill`/`list` stay cheap).
+Only the CLI's own small modules are imported here. The command table is static (name,
+module, help): `pyrunc --help` lists every command without importing any, and a
+command's module is imported only when that command runs. A fresh `pyrunc state` thus
+never pays for `events`, `exec` or the create path (see saved.py for why
+`state`/`kill`/`list` stay cheap). Nor for argparse (~16 ms with re, enum, gettext):
+the commands in :data:`FAST` are parsed by fastargs.py from the same flag declarations,
+and argparse (parser.py) gets only what fastargs leaves to it: help, errors, rare
+commands and flag forms.
 Exit codes as runc: the container's status from `run`/`exec`, 1 for any error, and the
 error text on stderr (as a log line, or plain when ``--log`` sends the log elsewhere).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-from . import log
+from . import fastargs, log
 from .common import CliError, rootless_cgroups  # noqa: F401 - re-exported
 
 DEFAULT_ROOT = "/run/pyrunc"
@@ -55,61 +57,27 @@ COMMANDS = (
     ("features", "features", "show the enabled features"),
 )
 _MODULE_OF = {name: module for name, module, _ in COMMANDS}
+#: The commands fastargs parses (others, and any argv it does not fully understand, go to argparse).
+FAST = frozenset({"state", "list", "start", "kill", "delete", "create", "run", "exec", "ps", "pause", "resume"})
+#: The namespace attribute naming the command (argparse's subparsers dest).
+COMMAND_DEST = "cmd_name"
+#: runc's global flags: (names, add_argument keywords), for argparse (parser.py) and fastargs alike.
+GLOBAL_FLAGS = (
+    (("--debug",), {"action": "store_true", "help": "enable debug logging"}),
+    (("--log",), {"default": "", "help": "set the log file to write pyrunc logs to (default is '/dev/stderr')"}),
+    (("--log-format",), {"default": "text", "help": "set the log format ('text' (default), or 'json')"}),
+    (("--root",), {"default": None, "help": "root directory for storage of container state (this should be "
+                                            f"located in tmpfs) (default: {DEFAULT_ROOT})"}),
+    (("--criu",), {"default": None, "help": fastargs.SUPPRESS}),
+    (("--systemd-cgroup",), {"action": "store_true",
+                             "help": 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"'}),
+    (("--rootless",), {"default": "auto", "help": "ignore cgroup permission errors ('true', 'false', or 'auto')"}),
+    (("-v", "--version"), {"action": "store_true", "help": "print the version"}),
+)
 
 
-class UsageError(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is runc's: logged, exit status 1.
-
-    argparse also builds a HelpFormatter for every add_argument (to check the metavar),
-    and HelpFormatter() asks shutil for the terminal's width: shutil brings zlib, bz2 and
-    lzma, ~5 ms of a fresh `pyrunc state`. The width matters only when help is printed.
-    """
-
-    _printing = False
-
-    def _get_formatter(self):
-        if self._printing:
-            return super()._get_formatter()
-        return self.formatter_class(prog=self.prog, width=80)
-
-    def format_help(self):
-        self._printing = True
-        try:
-            return super().format_help()
-        finally:
-            self._printing = False
-
-    def format_usage(self):
-        self._printing = True
-        try:
-            return super().format_usage()
-        finally:
-            self._printing = False
-
-    def error(self, message):
-        if message.startswith("unrecognized arguments: "):
-            flag = message.split(": ", 1)[1].split()[0]
-            message = f"flag provided but not defined: {flag.lstrip('-') and '-' + flag.lstrip('-')}"
-        raise UsageError(message)
-
-
-class _Filler:
-    """What a module's register() sees as argparse's subparsers: hands back the empty
-    parser already made for that command, for register() to add its flags to."""
-
-    def __init__(self, parsers: dict):
-        self._parsers = parsers
-
-    def add_parser(self, name, **kwargs):
-        p = self._parsers[name]
-        kwargs.pop("help", None)
-        for key, value in kwargs.items():  # description, epilog... as add_parser would
-            setattr(p, key, value)
-        return p
+def module_of(name: str) -> str:
+    return _MODULE_OF[name]
 
 
 def load_command_module(name: str):
@@ -119,24 +87,31 @@ def load_command_module(name: str):
     return sys.modules[module]
 
 
-def fill(name: str, parsers: dict) -> None:
-    """Add command ``name``'s flags (and those of its module's other commands) once."""
-    p = parsers[name]
-    if getattr(p, "_filled", False):
-        return
-    load_command_module(name).register(_Filler(parsers))
-    for other, module, _ in COMMANDS:
-        if module == _MODULE_OF[name]:
-            parsers[other]._filled = True
+def build_parser(*, fill_all: bool = False):
+    """argparse's parser (parser.py); commands' flags are added on dispatch unless ``fill_all``."""
+    from .parser import build_parser as build
+
+    return build(fill_all=fill_all)
 
 
-class _LazyCommands(argparse._SubParsersAction):
-    """argparse's subcommands, filling in the chosen command's parser on dispatch."""
+_GLOBAL_SPEC = None
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        if values and values[0] in self._name_parser_map:
-            fill(values[0], self._name_parser_map)
-        super().__call__(parser, namespace, values, option_string)
+
+def fast_parse(argv: list[str]):
+    """fastargs' namespace for ``argv``, or None when argparse must parse it."""
+    global _GLOBAL_SPEC
+    if _GLOBAL_SPEC is None:
+        _GLOBAL_SPEC = fastargs.global_spec(GLOBAL_FLAGS)
+    return fastargs.parse(list(argv), _GLOBAL_SPEC, _command_spec, COMMAND_DEST)
+
+
+def _command_spec(name: str):
+    """The flags of a command in FAST, recorded from its module's register()."""
+    if name not in FAST:
+        return None
+    commands = fastargs.Commands()
+    load_command_module(name).register(commands)
+    return commands.specs.get(name)
 
 
 def default_root() -> str:
@@ -153,28 +128,6 @@ def version_text() -> str:
             f"python: {sys.version.split()[0]}")
 
 
-def build_parser(*, fill_all: bool = False) -> Parser:
-    """The whole parser; commands' flags are added on dispatch unless ``fill_all``."""
-    p = Parser(prog="pyrunc", description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--debug", action="store_true", help="enable debug logging")
-    p.add_argument("--log", default="", help="set the log file to write pyrunc logs to (default is '/dev/stderr')")
-    p.add_argument("--log-format", default="text", help="set the log format ('text' (default), or 'json')")
-    p.add_argument("--root", default=None,
-                   help=f"root directory for storage of container state (this should be located in tmpfs) (default: {DEFAULT_ROOT})")
-    p.add_argument("--criu", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--systemd-cgroup", action="store_true",
-                   help='enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"')
-    p.add_argument("--rootless", default="auto", help="ignore cgroup permission errors ('true', 'false', or 'auto')")
-    p.add_argument("-v", "--version", action="store_true", help="print the version")
-    sub = p.add_subparsers(dest="cmd_name", metavar="COMMAND", parser_class=Parser, action=_LazyCommands)
-    for name, _module, help_text in COMMANDS:
-        sub.add_parser(name, help=help_text)
-    if fill_all:
-        for name, _module, _help in COMMANDS:
-            fill(name, sub._name_parser_map)
-    return p
-
-
 def _revise_root(args) -> None:
     """runc's reviseRootDir: absolute and clean, and never / itself."""
     args.root_given = args.root is not None
@@ -187,12 +140,17 @@ def _revise_root(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except UsageError as e:
-        log.setup()
-        return log.fatal(str(e))
+    parser = None
+    args = fast_parse(argv)
+    if args is None:
+        from .parser import UsageError
+
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as e:
+            log.setup()
+            return log.fatal(str(e))
     try:
         log.setup(log_path=args.log, log_format=args.log_format, debug=args.debug)
     except ValueError as e:
@@ -205,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print(version_text())
         return 0
     if not args.cmd_name:
-        parser.print_help()
+        (parser or build_parser()).print_help()
         return 0
     if args.criu is not None:
         print("WARNING: --criu ignored (the criu binary from $PATH is used); do not use", file=sys.stderr)

@@ -7,17 +7,17 @@ of the container's processes.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from .common import CliError, light_container, print_json
+from .fastargs import REMAINDER
 
 
 def register(sub) -> None:
     p = sub.add_parser("ps", help="ps displays the processes running inside a container")
     p.add_argument("-f", "--format", default="table", help="select one of: table or json")
     p.add_argument("container_id", nargs="?", metavar="container-id")
-    p.add_argument("ps_args", nargs=argparse.REMAINDER)
+    p.add_argument("ps_args", nargs=REMAINDER)
     p.set_defaults(func=cmd_ps)
 
 

@@ -17,10 +17,14 @@ from __future__ import annotations
 import os
 
 from libcontainer import state as st
-from libcontainer.cgroups.manager import FreezerState
 from libcontainer.errors import ContainerNotExists
 
 _HOOK_KEYS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
+#: cgroups.manager.FreezerState's values: that StrEnum compares equal to them, and
+#: importing it means importing enum (~5 ms) for `pyrunc state`.
+_FROZEN, _THAWED, _UNDEFINED = "FROZEN", "THAWED", ""
+#: Characters of a container id that factory.validate_id accepts whatever their place.
+_ID_PUNCTUATION = frozenset("_+-.")
 
 
 class SavedCgroupView:
@@ -37,24 +41,25 @@ class SavedCgroupView:
     def exists(self) -> bool:
         return any(os.path.isdir(p) for p in self._paths.values())
 
-    def get_freezer_state(self) -> FreezerState:
+    def get_freezer_state(self) -> str:
+        """A FreezerState value (see _FROZEN)."""
         v1 = self._paths.get("freezer")
         if v1:
             try:
                 with open(os.path.join(v1, "freezer.state")) as f:
                     text = f.read().strip()
             except OSError:
-                return FreezerState.UNDEFINED
+                return _UNDEFINED
             # FREEZING counts as not yet frozen, as in runc
-            return FreezerState.FROZEN if text == "FROZEN" else FreezerState.THAWED
+            return _FROZEN if text == "FROZEN" else _THAWED
         unified = self._paths.get("")
         if unified:
             try:
                 with open(os.path.join(unified, "cgroup.freeze")) as f:
-                    return FreezerState.FROZEN if f.read().strip() == "1" else FreezerState.THAWED
+                    return _FROZEN if f.read().strip() == "1" else _THAWED
             except OSError:
-                return FreezerState.UNDEFINED
-        return FreezerState.UNDEFINED
+                return _UNDEFINED
+        return _UNDEFINED
 
     def get_all_pids(self) -> list[int]:
         """Every pid under the container's cgroup (one hierarchy is enough: tasks are in all)."""
@@ -75,11 +80,20 @@ class SavedCgroupView:
         return self.get_all_pids()
 
 
+def plainly_valid_id(container_id: str) -> bool:
+    """True for an id that factory.validate_id accepts (its regular expression's \\w is
+    str.isalnum() or "_"); False means "ask validate_id", which knows the rest. That
+    module imports re and the Container class: `pyrunc state` needs neither to check a
+    plain id."""
+    return container_id not in ("", ".", "..") and all(c.isalnum() or c in _ID_PUNCTUATION for c in container_id)
+
+
 def read(root: str, container_id: str) -> tuple[str, dict]:
     """(state dir, saved state dict); runc's errors for a bad id or a missing container."""
-    from libcontainer.factory import validate_id
+    if not plainly_valid_id(container_id):
+        from libcontainer.factory import validate_id
 
-    validate_id(container_id)
+        validate_id(container_id)
     state_dir = os.path.join(root, container_id)
     if not os.path.isdir(state_dir):
         raise ContainerNotExists(container_id)
@@ -138,9 +152,9 @@ def container(root: str, container_id: str, *, backend: bool = False):
     stevedore, but still no marshmallow) for pause/resume/delete; otherwise the
     read-only :class:`SavedCgroupView`.
     """
-    from libcontainer.container import Container
-
     state_dir, saved = read(root, container_id)
+    from libcontainer.container import Container  # after read: a missing container needs no class
+
     config = SavedConfig(saved.get("config") or {})
     paths = saved.get("cgroup_paths") or {}
     manager = None

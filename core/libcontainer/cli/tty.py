@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import struct
 import termios
-import threading
 import tty as _tty
 
 from .common import CliError
@@ -55,7 +53,7 @@ class Foreground:
         self.host = host_console()
         self.master: int | None = None
         self._saved = None
-        self._out: threading.Thread | None = None
+        self._out = None  # the thread copying the master to our stdout
 
     def attach(self, master: int) -> None:
         """Take the master (ours to close), go raw, start copying both ways."""
@@ -66,7 +64,11 @@ class Foreground:
         self._saved = termios.tcgetattr(self.host)
         _tty.setraw(self.host, termios.TCSANOW)
         self.resize()
+        import signal  # here: `signal` imports enum, and only a foreground terminal needs it
+
         signal.signal(signal.SIGWINCH, lambda *_: self.resize())
+        import threading  # here: only a foreground terminal copies in threads
+
         threading.Thread(target=_copy, args=(0, master), daemon=True).start()
         self._out = threading.Thread(target=_copy, args=(master, 1), daemon=True)
         self._out.start()

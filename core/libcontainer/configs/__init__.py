@@ -1,6 +1,7 @@
-"""The configuration model: plain dataclasses, named after runc's ``libcontainer/configs``.
+"""The configuration model: plain records (``libcontainer.record``), named after runc's
+``libcontainer/configs``.
 
-Importing this package costs only the dataclasses; the JSON machinery
+Importing this package costs only the model classes (no dataclasses, no typing); the JSON machinery
 (``libcontainer.configs.load``, marshmallow) and the checks (``.validate``) are loaded on
 first use so that hot CLI paths which never parse a config do not pay for them.
 """

@@ -6,10 +6,10 @@ runc's Go struct has no json tags here, so the JSON keys are the capitalised Go 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import field, record
 
 
-@dataclass
+@record
 class Capabilities:
     bounding: list[str] = field(default_factory=list)
     effective: list[str] = field(default_factory=list)

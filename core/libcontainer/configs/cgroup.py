@@ -7,10 +7,12 @@ flattening, so Python code always reads ``cfg.cgroups.resources.memory``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
+from ..record import field, record
 from .device import DeviceRule
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from typing import Any
 
 UNDEFINED = ""
 FROZEN = "FROZEN"
@@ -18,7 +20,7 @@ THAWED = "THAWED"
 FREEZER_STATES = (UNDEFINED, FROZEN, THAWED)
 
 
-@dataclass
+@record
 class WeightDevice:
     """Per-device blkio/io weight (``major:minor weight``)."""
 
@@ -34,7 +36,7 @@ class WeightDevice:
         return f"{self.major}:{self.minor} {self.leaf_weight}"
 
 
-@dataclass
+@record
 class ThrottleDevice:
     """Per-device bandwidth or IOPS cap (``major:minor rate``)."""
 
@@ -46,14 +48,14 @@ class ThrottleDevice:
         return f"{self.major}:{self.minor} {self.rate}"
 
 
-@dataclass
+@record
 class HugepageLimit:
     #: Page size as the kernel names it in hugetlb.<size>.limit_in_bytes ("2MB", "1GB").
     pagesize: str = ""
     limit: int = 0
 
 
-@dataclass
+@record
 class IfPrioMap:
     interface: str = ""
     priority: int = 0
@@ -62,7 +64,7 @@ class IfPrioMap:
         return f"{self.interface} {self.priority}"
 
 
-@dataclass
+@record
 class LinuxRdma:
     """RDMA controller limits for one HCA device; ``None`` leaves that limit unset."""
 
@@ -70,7 +72,7 @@ class LinuxRdma:
     hca_objects: int | None = None
 
 
-@dataclass
+@record
 class Resources:
     """Every limit runc knows, v1 and v2 alike; a backend ignores what its hierarchy lacks.
 
@@ -131,7 +133,7 @@ class Resources:
     skip_freeze_on_set: bool = False
 
 
-@dataclass
+@record
 class Cgroup:
     #: Deprecated runc style: ``parent``/``name`` instead of ``path`` (mutually exclusive).
     name: str = ""

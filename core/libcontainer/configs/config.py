@@ -6,8 +6,7 @@ later command; the JSON shape therefore follows runc's exactly (see libcontainer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..record import field, record
 from .capabilities import Capabilities
 from .cgroup import Cgroup
 from .device import Device
@@ -25,7 +24,7 @@ from .seccomp import Seccomp
 from .timeoffset import TimeOffset
 
 
-@dataclass
+@record
 class Config:
     no_pivot_root: bool = False
     parent_death_signal: int = 0

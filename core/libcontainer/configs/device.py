@@ -6,7 +6,7 @@ a one-letter string, which is what every caller actually compares against.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 #: Matches any major or minor number in a rule.
 WILDCARD = -1
@@ -26,7 +26,7 @@ def _num(n: int) -> str:
     return "*" if n == WILDCARD else str(n)
 
 
-@dataclass
+@record
 class DeviceRule:
     """One cgroup device rule (runc's ``devices.Rule``); -1 major/minor is a wildcard."""
 
@@ -53,7 +53,7 @@ class DeviceRule:
         return self.type == WILDCARD_DEVICE
 
 
-@dataclass
+@record
 class Device(DeviceRule):
     """A node to mknod in the container (runc's ``devices.Device``: a Rule plus a path).
 

@@ -10,13 +10,13 @@ field kind or hook this compiler does not know stops it rather than being skippe
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pprint
 import sys
 
 from marshmallow import fields, validate
 
+from libcontainer import record
 from libcontainer.schemas import base
 from libcontainer.schemas.config import ConfigSchema
 from libcontainer.schemas.device import DeviceTypeField
@@ -108,8 +108,8 @@ def _compile(schema, schemas: dict) -> dict:
     if load_order != [f[0] for f in out_fields]:
         raise ValueError(f"fastgen: {cls.__name__} loads and dumps different fields")
     nullable = sorted(
-        f.name for f in dataclasses.fields(model)
-        if f.default is None and f.default_factory is dataclasses.MISSING
+        f.name for f in record.fields(model)
+        if f.default is None and f.default_factory is record.MISSING
     )
     return {
         "model": f"{model.__module__}:{model.__qualname__}",

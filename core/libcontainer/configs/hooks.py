@@ -6,8 +6,11 @@ a list is run in-process and skipped when the config is saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from ..record import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from typing import Any
 
 PRESTART = "prestart"
 CREATE_RUNTIME = "createRuntime"
@@ -27,7 +30,7 @@ HOOK_NAMES: dict[str, str] = {
 }
 
 
-@dataclass
+@record
 class Command:
     path: str = ""
     #: Full argv including argv[0], as the OCI spec and Go's exec.Cmd expect.
@@ -38,7 +41,7 @@ class Command:
     timeout: float | None = None
 
 
-@dataclass
+@record
 class Hooks:
     prestart: list[Any] = field(default_factory=list)
     create_runtime: list[Any] = field(default_factory=list)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 
-@dataclass
+@record
 class IDMap:
     """``container_id`` .. ``container_id + size - 1`` maps onto ``host_id`` onwards."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import field, record
 
 
-@dataclass
+@record
 class IntelRdt:
     #: resctrl group name; "" means a group named after the container.
     clos_id: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 IOPRIO_CLASS_RT = "IOPRIO_CLASS_RT"
 IOPRIO_CLASS_BE = "IOPRIO_CLASS_BE"
@@ -12,7 +12,7 @@ IOPRIO_CLASS_IDLE = "IOPRIO_CLASS_IDLE"
 CLASSES: dict[str, int] = {IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3}
 
 
-@dataclass
+@record
 class IOPriority:
     class_: str = ""
     #: 0 (highest) .. 7 (lowest) within the class.

@@ -11,12 +11,14 @@ that a broken state.json or a bad bundle is diagnosable from the message alone.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from libcontainer import jsonfast
 from libcontainer.errors import ConfigError
 
 from .config import Config
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from typing import Any
 
 _SCHEMA = None
 
@@ -74,11 +76,11 @@ def slow_config_to_dict(cfg: Config) -> dict[str, Any]:
 
 def config_from_json(s: str | bytes) -> Config:
     try:
-        d = json.loads(s)
+        d = jsonfast.loads(s)
     except (ValueError, UnicodeDecodeError) as err:
         raise ConfigError("config", f"invalid JSON: {err}") from None
     return config_from_dict(d)
 
 
 def config_to_json(cfg: Config, *, indent: int | None = None) -> str:
-    return json.dumps(config_to_dict(cfg), indent=indent)
+    return jsonfast.dumps(config_to_dict(cfg), indent=indent)

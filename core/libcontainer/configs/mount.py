@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..record import field, record
 from .idmap import IDMap
 
 #: ``Mount.extensions`` bit: copy the lower content up before mounting tmpfs over it.
@@ -12,7 +11,7 @@ EXT_COPYUP = 1 << 0
 MS_BIND = 0x1000  # duplicated from <sys/mount.h> so the config layer needs no native module
 
 
-@dataclass
+@record
 class MountAttr:
     """``struct mount_attr`` for mount_setattr(2) (runc's ``unix.MountAttr``, untagged)."""
 
@@ -22,7 +21,7 @@ class MountAttr:
     userns_fd: int = 0
 
 
-@dataclass
+@record
 class MountIDMapping:
     """MOUNT_ATTR_IDMAP settings: either a userns path or explicit mappings, not both."""
 
@@ -32,7 +31,7 @@ class MountIDMapping:
     gid_mappings: list[IDMap] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Mount:
     source: str = ""
     destination: str = ""

@@ -7,7 +7,8 @@ runc carries these, and specconv does the translation.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from ..record import record
 
 NEWNET = "NEWNET"
 NEWPID = "NEWPID"
@@ -69,7 +70,7 @@ def is_namespace_supported(ns_type: str) -> bool:
     return bool(name) and os.path.exists(f"/proc/self/ns/{name}")
 
 
-@dataclass
+@record
 class Namespace:
     type: str = ""
     path: str = ""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 
-@dataclass
+@record
 class Network:
     #: Strategy name resolved through the network plugins ("loopback", "veth"...).
     type: str = ""
@@ -22,7 +22,7 @@ class Network:
     hairpin_mode: bool = False
 
 
-@dataclass
+@record
 class Route:
     destination: str = ""
     source: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 PER_LINUX = 0x0000
 PER_LINUX32 = 0x0008
@@ -11,7 +11,7 @@ PER_LINUX32 = 0x0008
 DOMAINS: dict[str, int] = {"LINUX": PER_LINUX, "LINUX32": PER_LINUX32}
 
 
-@dataclass
+@record
 class LinuxPersonality:
     domain: int = PER_LINUX
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 #: Linux RLIMIT_* numbers, keyed by the OCI spelling (specconv maps names through this).
 RLIMIT_TYPES: dict[str, int] = {
@@ -28,7 +28,7 @@ RLIMIT_TYPES: dict[str, int] = {
 RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
 
 
-@dataclass
+@record
 class Rlimit:
     """``type`` is the kernel's numeric RLIMIT_* (runc stores the number, not the name)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import field, record
 
 SCHED_OTHER = "SCHED_OTHER"
 SCHED_FIFO = "SCHED_FIFO"
@@ -35,7 +35,7 @@ FLAGS: dict[str, int] = {
 }
 
 
-@dataclass
+@record
 class Scheduler:
     policy: str = ""
     nice: int = 0

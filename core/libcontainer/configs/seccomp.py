@@ -5,11 +5,11 @@ Actions and operators are runc's integer enums, because that is what state.json 
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
+from ..consts import IntConst
+from ..record import field, record
 
 
-class Action(enum.IntEnum):
+class Action(IntConst):
     KILL = 1
     ERRNO = 2
     TRAP = 3
@@ -21,7 +21,7 @@ class Action(enum.IntEnum):
     KILL_PROCESS = 9
 
 
-class Operator(enum.IntEnum):
+class Operator(IntConst):
     EQUAL_TO = 1
     NOT_EQUAL_TO = 2
     GREATER_THAN = 3
@@ -64,7 +64,7 @@ KNOWN_FLAGS: tuple[str, ...] = (
 )
 
 
-@dataclass
+@record
 class Arg:
     index: int = 0
     value: int = 0
@@ -72,7 +72,7 @@ class Arg:
     op: int = Operator.EQUAL_TO
 
 
-@dataclass
+@record
 class Syscall:
     name: str = ""
     action: int = Action.ALLOW
@@ -81,7 +81,7 @@ class Syscall:
     args: list[Arg] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Seccomp:
     default_action: int = Action.ALLOW
     architectures: list[str] = field(default_factory=list)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 #: Clocks a time namespace can offset (keys of ``Config.time_offsets``).
 CLOCKS = ("monotonic", "boottime")
 
 
-@dataclass
+@record
 class TimeOffset:
     secs: int = 0
     nanosecs: int = 0

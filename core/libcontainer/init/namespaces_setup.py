@@ -8,13 +8,38 @@ there the cloned child is an intermediate that builds the namespaces and forks t
 from __future__ import annotations
 
 import os
-import signal
 
 from .. import namespaces as ns
 from .. import procfs
+from ..configs.hooks import CREATE_CONTAINER, START_CONTAINER
+from ..configs.mount import EXT_COPYUP
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
 
 CLOCK_NAMES = {"monotonic": "monotonic", "boottime": "boottime"}
+
+
+def preload(config) -> None:
+    """Import what this config's later steps import lazily, while we still can.
+
+    The runtime leaves to the init the modules only some configs need (ctypes for the
+    filesystem checks where the native module lacks fstatfs_type, shutil for a copy-up, subprocess and json for hooks run inside),
+    so that ``pyrunc create`` itself does not pay for them. In the init they must be loaded
+    first thing: a join by path may change the mount namespace, the user change of a new
+    user namespace may leave the host's Python files unreadable, and after pivot_root an
+    import would search the container's files.
+    """
+    from ..rootfs import fstype
+
+    fstype.load()  # /proc and /sys mounts, masked paths, /dev/console: nearly every config
+    mounts = config.mounts or ()
+    if any((m.extensions or 0) & EXT_COPYUP for m in mounts):
+        import shutil  # noqa: F401 - rootfs.copyup
+    if mounts:
+        from ..rootfs import cgroupmount  # noqa: F401 - rootfs.mounts.mount_one imports it
+    hooks = getattr(config, "hooks", None)
+    if hooks is not None and (hooks.get(CREATE_CONTAINER) or hooks.get(START_CONTAINER)):
+        import json  # noqa: F401 - hooks.run_command
+        import subprocess  # noqa: F401
 
 
 def stage(sc, config, chan) -> None:
@@ -24,7 +49,10 @@ def stage(sc, config, chan) -> None:
     parent write its maps, become root in it, unshare the other new namespaces, write the
     time offsets while nobody is in the time namespace yet, then fork the init into the
     PID and time namespaces, which apply to children only.
+
+    The init's first step (staged or not), so it is where :func:`preload` runs.
     """
+    preload(config)
     if not ns.needs_staging(config.namespaces):
         return
     join_by_path(sc, config.namespaces)
@@ -53,7 +81,7 @@ def stage(sc, config, chan) -> None:
     try:
         chan.send("pid", pid=pid)
     except BaseException:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, 9)  # SIGKILL; `signal` would import enum into every init
         raise
     os._exit(0)
 
@@ -74,7 +102,7 @@ def enter(sc, config) -> None:
 
 
 def enter_cgroupns(sc, config) -> None:
-    """Unshare a new cgroup namespace; only once the parent said "cgroups" (we are in the
+    """Unshare a new cgroup namespace; only once the parent said "join" (we are in the
     container's cgroups), or its root would be the runtime's cgroup. The init calls it
     right before the first mount that needs it (rootfs.setup's ``enter_cgroups``).
     """

@@ -11,12 +11,10 @@ from __future__ import annotations
 import fcntl
 import os
 import resource
-import shutil
-import signal
-from dataclasses import dataclass, field
 
 from .. import user, userns
 from ..configs.rlimit import RLIMIT_TYPES
+from ..record import field, record
 from ..syscalls import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG
 
 #: runc's umask when neither the process nor the config sets one.
@@ -24,7 +22,7 @@ DEFAULT_UMASK = 0o022
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-@dataclass
+@record
 class Prepared:
     path: str
     argv: list
@@ -124,7 +122,7 @@ def restore_parent_death_signal(sc, sig: int, parent_pid: int) -> None:
     """
     sc.prctl(PR_SET_PDEATHSIG, sig)
     if os.getppid() != parent_pid:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), 9)  # SIGKILL: `signal` would import enum into every init
 
 
 def install_stdio(fds: list[int | None]) -> None:
@@ -170,9 +168,8 @@ def make_room(process, chan, *fds: int | None) -> list[int | None]:
     if floor == 3:
         return list(fds)
     if chan is not None and chan.sock.fileno() < floor:
-        import socket
-
-        chan.sock = socket.socket(fileno=_move_above(chan.sock.detach(), floor))
+        # the socket's own class: after pivot_root nothing may be imported
+        chan.sock = type(chan.sock)(fileno=_move_above(chan.sock.detach(), floor))
     return [_move_above(fd, floor) if fd is not None and fd < floor else fd for fd in fds]
 
 
@@ -219,10 +216,30 @@ def lookup(arg0: str, env: list[str], cwd: str) -> str:
             raise FileNotFoundError(f'exec: "{arg0}": stat {arg0}: no such file or directory')
         return arg0
     path_env = next((e[5:] for e in env if e.startswith("PATH=")), DEFAULT_PATH)
-    found = shutil.which(arg0, path=path_env)
+    found = _which(arg0, path_env)
     if found is None:
         raise FileNotFoundError(f'exec: "{arg0}": executable file not found in $PATH')
     return found
+
+
+def _which(cmd: str, path: str) -> str | None:
+    """``shutil.which(cmd, path=path)`` for a name without "/": the first entry of ``path``
+    (a repeated one is skipped) holding ``cmd`` as an executable non-directory.
+
+    Here rather than shutil's because the lookup runs after pivot_root, where nothing can
+    be imported any more, and importing shutil up front costs every runtime ~3 ms.
+    """
+    if not path:
+        return None
+    seen = set()
+    for directory in os.fsdecode(path).split(os.pathsep):
+        if directory in seen:
+            continue
+        seen.add(directory)
+        name = os.path.join(directory, cmd)
+        if os.path.exists(name) and os.access(name, os.F_OK | os.X_OK) and not os.path.isdir(name):
+            return name
+    return None
 
 
 def rlimit_number(name) -> int:

@@ -10,23 +10,25 @@ so the caller can wait for it like any process it started.
 from __future__ import annotations
 
 import os
-import traceback
+import sys
 
 from .. import console, syscalls
 from .. import namespaces as ns
 from ..configs.namespace import NS_FILE_NAMES
 from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
-from . import process_setup, security
+from . import cgroupjoin, process_setup, security
 
 
-def main(config, process, chan, init_pid: int, console_conn=None) -> None:
+def main(config, process, chan, init_pid: int, console_conn=None, join_fds=()) -> None:
     """Entry point of the forked child. Never returns."""
     try:
         sec = security.Security(config, process, chan)  # needs the host's files: before joining
         _join(config, init_pid)
         pid = syscalls.get().clone(CLONE_PARENT)
         if pid == 0:
-            _in_container(config, process, chan, console_conn, sec)
+            _in_container(config, process, chan, console_conn, sec, join_fds)
+        for fd in join_fds:
+            os.close(fd)
         chan.send("pid", pid=pid)
         os._exit(0)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
@@ -39,7 +41,7 @@ def _report(chan, e: BaseException) -> None:
     try:
         chan.send("error", message=str(e) or type(e).__name__)
     except OSError:
-        traceback.print_exc()
+        sys.__excepthook__(*sys.exc_info())  # traceback.print_exc(), no import (see standard.py)
 
 
 def _join(config, init_pid: int) -> None:
@@ -65,10 +67,11 @@ def _join(config, init_pid: int) -> None:
             os.close(fd)
 
 
-def _in_container(config, process, chan, console_conn, sec=None) -> None:
+def _in_container(config, process, chan, console_conn, sec=None, join_fds=()) -> None:
     try:
+        cgroupjoin.join(join_fds)  # first thing: into the container's cgroups by ourselves
         sc = syscalls.get()
-        chan.expect("go")  # the parent has put us in the container's cgroups
+        chan.expect("go")  # the parent has put us in the container's cgroups (or we did)
         os.setsid()  # a session of its own, as runc's exec'd processes get
         if ns.find(config.namespaces, "NEWUSER") is not None:
             os.setresgid(0, 0, 0)

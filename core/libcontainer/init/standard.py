@@ -9,11 +9,11 @@ the module named for it; this file only fixes their order.
 from __future__ import annotations
 
 import os
-import traceback
+import sys
 
 from .. import console, hooks, rootfs, syscalls
 from ..syscalls import PR_SET_DUMPABLE, PR_SET_PDEATHSIG
-from . import finisher, namespaces_setup, process_setup, security
+from . import cgroupjoin, finisher, namespaces_setup, process_setup, security
 
 
 def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
@@ -24,7 +24,10 @@ def main(config, process, chan, fifo_fd: int, container_id: str = "", console_co
         try:
             chan.send("error", message=str(e) or type(e).__name__)
         except OSError:
-            traceback.print_exc()
+            # traceback.print_exc()'s text from the interpreter's own C printer: importing
+            # traceback would cost every runtime ~10 ms, and after pivot_root an import
+            # would search the container's files
+            sys.__excepthook__(*sys.exc_info())
     finally:
         security.exit_init(1)
 
@@ -38,22 +41,26 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
         sc.prctl(PR_SET_PDEATHSIG, config.parent_death_signal)
 
     namespaces_setup.stage(sc, config, chan)  # joins by path, time ns: forks the real init
-    chan.expect("go")  # uid/gid maps written; the parent now writes our cgroups
+    chan.expect("go")  # uid/gid maps written; the parent now creates our cgroups
     os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
     # Up to the first mount that needs our cgroups, nothing needs them: this overlaps the
-    # parent's cgroup migration (its first cgroup.procs write waits an RCU grace period).
+    # parent's work on them (mkdir, the limits, the networks).
     sec = security.Security(config, process, chan)  # the host's plugins, libseccomp, LSM state: before pivot
     init_hooks = hooks.InitHooks(chan, config, process, container_id)
-    memfd = finisher.prepare(config, process)  # sealed copy of the native waiter, or None: wait here
+    # sealed copy of the native waiter, or None: wait here (or exec at once: no FIFO)
+    fifo_fd = fifo_fd if fifo_fd >= 0 else None
+    memfd = finisher.prepare(config, process) if fifo_fd is not None else None
     namespaces_setup.enter(sc, config)  # root in the user namespace, hostname
 
     def enter_cgroups() -> None:
-        chan.expect("cgroups")  # in our cgroups (and networks built)
+        chan.expect("join")  # our cgroups exist (we may have been moved already)
+        cgroupjoin.join(chan.take_fds())  # into them ourselves, no RCU grace period
         namespaces_setup.enter_cgroupns(sc, config)
 
-    # waits for "cgroups" before a cgroup mount, /dev's devices and the hooks, so always
-    # before pivot_root, the terminal and exec
-    rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot, enter_cgroups=enter_cgroups)
+    # "join" before a cgroup mount; "cgroups" (limits set, networks built) before /dev's
+    # devices and the hooks, so always before pivot_root, the terminal and exec
+    rootfs.setup(sc, config, before_pivot=init_hooks.before_pivot, enter_cgroups=enter_cgroups,
+                 before_dev=lambda: chan.expect("cgroups"))
     if process.terminal:  # runc: after the mounts, before finalizing the rootfs
         console.setup(process, chan, console_conn)
     namespaces_setup.apply_sysctls(config)
@@ -68,11 +75,13 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     if memfd is not None:  # "ready", the FIFO wait and the execve, in a few kB of native code
         finisher.hand_over(sc, memfd, fifo_fd, chan, config, prepared, process_setup.kept_fds(process))
     chan.send("ready", pid=os.getpid())
-    # Block until `start` opens the FIFO for reading (runc's exec.fifo). The FIFO lives in
-    # the state dir, outside the rootfs: it is reached through the descriptor opened before
-    # pivot_root, reopened for writing through /proc/self/fd.
-    fifo = os.open(f"/proc/self/fd/{fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
-    os.write(fifo, b"0")
-    init_hooks.start_container(fifo)  # a failure is written to the FIFO for `start`
+    if fifo_fd is not None:
+        # Block until `start` opens the FIFO for reading (runc's exec.fifo). The FIFO lives
+        # in the state dir, outside the rootfs: it is reached through the descriptor opened
+        # before pivot_root, reopened for writing through /proc/self/fd.
+        fifo = os.open(f"/proc/self/fd/{fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
+        os.write(fifo, b"0")
+        init_hooks.start_container(fifo)  # a failure is written to the FIFO for `start`
     process_setup.close_fds_on_exec(process_setup.kept_fds(process))
     os.execve(prepared.path, prepared.argv, prepared.env)
+

@@ -8,10 +8,12 @@ The standard init's conversation, parent -> child and back:
 
 - "go": the id maps are written (a staged start first trades "usermap" / "usermap-done"
   and "pid"). The child prepares, sets its hostname and makes the mounts that need no
-  cgroup, while the parent moves it into its cgroups.
-- "cgroups": the child is in its cgroups, the limits are set and the networks built. The
-  child waits for it before its cgroup namespace, a cgroup mount, /dev's devices, the
-  hooks and pivot_root.
+  cgroup, while the parent creates its cgroups.
+- "join": the cgroups exist; with descriptors of their v1 ``tasks`` files attached, the
+  child writes "0" to each and so moves itself (init/cgroupjoin.py), else the parent has
+  moved it. The child waits for it before its cgroup namespace and a cgroup mount.
+- "cgroups": the limits are set and the networks built. The child waits for it before
+  /dev's devices, the hooks and pivot_root.
 - "ready" (child): waiting on the exec FIFO. With ``closing`` set, the native finisher
   (init/finisher.py) sent it and closes its end right after: the parent waits for that
   end-of-file, so `create` returns with no runtime descriptor left in the init.
@@ -24,9 +26,33 @@ may pass a descriptor along with a message ("console": the pty master, as SCM_RI
 
 from __future__ import annotations
 
-import json
+import _socket  # socket.py's C core: socket.py itself (enum conversions, selectors) costs ~5 ms
 import os
-import socket
+import sys
+
+from .. import jsonfast
+
+#: descriptors one message may carry: a "join" has one per cgroup v1 hierarchy
+_MAX_FDS = 32
+_INT = 4  # sizeof(int): SCM_RIGHTS carries C ints (socket.send_fds packs array("i"))
+
+
+def _send_fds(sock, buffers: list[bytes], fds: list[int]) -> None:
+    """socket.send_fds, on the C socket."""
+    data = b"".join(fd.to_bytes(_INT, sys.byteorder, signed=True) for fd in fds)
+    sock.sendmsg(buffers, [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, data)])
+
+
+def _recv_fds(sock, bufsize: int, maxfds: int, flags: int = 0) -> tuple[bytes, list[int]]:
+    """socket.recv_fds, on the C socket (and ``flags`` reach recvmsg, which 3.11's
+    socket.recv_fds forgot: MSG_CMSG_CLOEXEC applies)."""
+    msg, ancdata, _flags, _addr = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * _INT), flags)
+    fds = []
+    for level, kind, data in ancdata:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds.extend(int.from_bytes(data[i:i + _INT], sys.byteorder, signed=True)
+                       for i in range(0, len(data) - len(data) % _INT, _INT))
+    return msg, fds
 
 
 class SyncError(RuntimeError):
@@ -34,41 +60,53 @@ class SyncError(RuntimeError):
 
 
 class Channel:
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock):
         self.sock = sock
         self._buf = b""
         self._fds: list[int] = []
 
     @classmethod
     def pair(cls) -> tuple[Channel, Channel]:
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        a.set_inheritable(False)
-        b.set_inheritable(False)
+        a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        os.set_inheritable(a.fileno(), False)
+        os.set_inheritable(b.fileno(), False)
         return cls(a), cls(b)
 
     def send(self, kind: str, **fields) -> None:
         fields["type"] = kind
-        self.sock.sendall(json.dumps(fields).encode() + b"\n")
+        self.sock.sendall(jsonfast.dumps(fields).encode() + b"\n")
 
     def send_fd(self, kind: str, fd: int, **fields) -> None:
         """One message with a descriptor attached (the peer gets it from take_fd)."""
+        self.send_fds(kind, [fd], **fields)
+
+    def send_fds(self, kind: str, fds: list[int], **fields) -> None:
+        """One message with descriptors attached (none: a plain message)."""
+        if not fds:
+            self.send(kind, **fields)
+            return
         fields["type"] = kind
-        socket.send_fds(self.sock, [json.dumps(fields).encode() + b"\n"], [fd])
+        _send_fds(self.sock, [jsonfast.dumps(fields).encode() + b"\n"], fds)
 
     def take_fd(self) -> int | None:
         """The oldest descriptor received and not yet taken (ours to close)."""
         return self._fds.pop(0) if self._fds else None
 
+    def take_fds(self) -> list[int]:
+        """Every descriptor received and not yet taken (ours to close)."""
+        fds, self._fds = self._fds, []
+        return fds
+
     def recv(self) -> dict | None:
         """The next message, or None at end-of-file (the peer exec'd or died)."""
         while b"\n" not in self._buf:
-            chunk, fds, _, _ = socket.recv_fds(self.sock, 65536, 4, socket.MSG_CMSG_CLOEXEC)
+            chunk, fds = _recv_fds(self.sock, 65536, _MAX_FDS, _socket.MSG_CMSG_CLOEXEC)
             self._fds.extend(fds)
             if not chunk:
                 return None
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
+        return jsonfast.loads(line)
 
     def expect(self, kind: str) -> dict:
         msg = self.recv()
@@ -99,6 +137,8 @@ class Channel:
     def expect_eof(self) -> None:
         """Wait until the peer closed its end (nothing else may come first)."""
         msg = self.recv()
+        if msg is not None and msg.get("type") == "error":
+            raise SyncError(msg.get("message", "unknown error in container init"))
         if msg is not None:
             raise SyncError(f"unexpected message {msg.get('type')!r} where the init should have closed the channel")
 

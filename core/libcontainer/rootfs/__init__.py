@@ -18,7 +18,7 @@ from . import devices, masked, mounts, pivot, propagation, safepath
 from .safepath import clean, fd_path
 
 
-def setup(sc, config, before_pivot=None, enter_cgroups=None) -> None:
+def setup(sc, config, before_pivot=None, enter_cgroups=None, before_dev=None) -> None:
     """Everything from the first mount to being inside the new root.
 
     ``enter_cgroups`` (the init: wait for "cgroups", unshare the cgroup namespace) runs
@@ -26,7 +26,9 @@ def setup(sc, config, before_pivot=None, enter_cgroups=None) -> None:
     a copy-up tmpfs), and at the latest once the other mounts are made: before /dev is
     filled (mknod answers to the devices cgroup) and the hooks. ``before_pivot`` runs
     when the mounts and /dev are made and the host's tree is still in view: the
-    prestart/createRuntime/createContainer hooks (libcontainer.hooks).
+    prestart/createRuntime/createContainer hooks (libcontainer.hooks). ``before_dev`` runs
+    after the mounts, before /dev is filled: an init that joined its cgroups itself waits
+    there for its limits (the devices cgroup answers mknod).
     """
     propagation.prepare_root(sc, config)
     rootfs = config.rootfs
@@ -36,6 +38,8 @@ def setup(sc, config, before_pivot=None, enter_cgroups=None) -> None:
                                   enter_cgroups=enter_cgroups)
         mounts.mount_all(ctx, config.mounts)
         ctx.need_cgroups()
+        if before_dev is not None:
+            before_dev()
         setup_dev = devices.needs_setup_dev(config)
         if setup_dev:
             devices.create_devices(root_fd, config)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 
 from .. import syscalls
 from ..configs.mount import Mount
+from ..record import record
 from ..syscalls import MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC
 from . import fstype, mountinfo, safepath
 from .safepath import fd_path
@@ -31,7 +31,7 @@ UNIFIED_MOUNTPOINT = "/sys/fs/cgroup"
 _NOT_CONTROLLERS = {"rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods"}
 
 
-@dataclass
+@record
 class Hierarchy:
     mountpoint: str  # on the host, e.g. /sys/fs/cgroup/cpu,cpuacct
     subsystems: list[str]  # e.g. ["cpu", "cpuacct"] or ["name=systemd"]

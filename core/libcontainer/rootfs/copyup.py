@@ -10,7 +10,6 @@ appears in the host's view.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 
 from .. import syscalls
@@ -37,7 +36,13 @@ def attr_flags(ms_flags: int) -> int:
 
 
 def copy_tree(src: str, dst: str) -> None:
-    """Copy a directory's content keeping modes, owners and times (symlinks as symlinks)."""
+    """Copy a directory's content keeping modes, owners and times (symlinks as symlinks).
+
+    shutil is imported here, for the configs that have a copy-up (the init preloads it
+    for them: init.namespaces_setup.preload), not by every runtime that clones an init.
+    """
+    import shutil
+
     for entry in os.scandir(src):
         s, d = entry.path, os.path.join(dst, entry.name)
         st = entry.stat(follow_symlinks=False)

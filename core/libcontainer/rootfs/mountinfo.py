@@ -7,18 +7,36 @@ procfs/sysfs mounts must be hidden before a no-pivot chroot.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from ..record import record
 
-_OCTAL = re.compile(r"\\([0-7]{3})")
+_OCTAL_DIGITS = frozenset("01234567")
 
 
 def _unescape(field: str) -> str:
-    # the kernel escapes space, tab, newline and backslash as \ooo
-    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), field)
+    """Undo the kernel's escapes: space, tab, newline and backslash are written as \\ooo.
+
+    What ``re.sub(r"\\\\([0-7]{3})", ...)`` did, without importing re (the init reads
+    mountinfo, and the runtime that clones it need not load re for that).
+    """
+    if "\\" not in field:
+        return field
+    out = []
+    start = 0
+    i = field.find("\\")
+    while i != -1:
+        digits = field[i + 1:i + 4]
+        if len(digits) == 3 and _OCTAL_DIGITS.issuperset(digits):
+            out.append(field[start:i])
+            out.append(chr(int(digits, 8)))
+            start = i + 4
+            i = field.find("\\", start)
+        else:
+            i = field.find("\\", i + 1)
+    out.append(field[start:])
+    return "".join(out)
 
 
-@dataclass
+@record
 class MountInfo:
     mount_id: int
     parent_id: int

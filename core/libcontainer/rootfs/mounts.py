@@ -17,10 +17,10 @@ import errno
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .. import syscalls
 from ..configs.mount import EXT_COPYUP
+from ..record import field, record
 from ..syscalls import (
     MS_BIND,
     MS_MANDLOCK,
@@ -53,7 +53,7 @@ _ST_TO_MS = (
 )
 
 
-@dataclass
+@record
 class MountContext:
     """What every mount of one container shares: the root and the mounts made so far."""
 

@@ -7,7 +7,13 @@ import os
 
 from .. import syscalls
 from ..syscalls import MNT_DETACH, MS_MOVE, MS_REC, MS_SLAVE
-from . import mountinfo
+from . import fstype, mountinfo
+
+
+def _before_leaving_host() -> None:
+    """What later steps import lazily must be imported while the host's files are in view:
+    ctypes for fstype (the console and masked paths check their targets after this)."""
+    fstype.load()
 
 
 def pivot_root(rootfs: str) -> None:
@@ -16,6 +22,7 @@ def pivot_root(rootfs: str) -> None:
     ``pivot_root(".", ".")`` puts the old root on top of the new root at the same place;
     making it a slave first keeps the detach below from propagating unmounts back to the host.
     """
+    _before_leaving_host()
     sc = syscalls.get()
     old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
     new_root = os.open(rootfs, os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
@@ -55,6 +62,7 @@ def hide_host_proc_and_sys(sc, rootfs: str) -> None:
 
 def move_root(rootfs: str) -> None:
     """The no-pivot path (for a ramdisk root where pivot_root is refused): MS_MOVE + chroot."""
+    _before_leaving_host()
     sc = syscalls.get()
     hide_host_proc_and_sys(sc, rootfs)
     os.chdir(rootfs)
@@ -64,5 +72,6 @@ def move_root(rootfs: str) -> None:
 
 def chroot() -> None:
     """Without a mount namespace there is nothing to pivot: chroot into the cwd."""
+    _before_leaving_host()
     os.chroot(".")
     os.chdir("/")

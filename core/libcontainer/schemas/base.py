@@ -1,4 +1,4 @@
-"""Shared pieces for the config schemas: strict Go-like scalar fields, the dataclass
+"""Shared pieces for the config schemas: strict Go-like scalar fields, the model
 building, runc's ``omitempty`` on dump, and turning marshmallow's nested error dicts into
 one ``ConfigError`` that names the attribute path.
 
@@ -9,10 +9,11 @@ written by a newer runc still loads.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, post_load, validate
+
+from libcontainer import record
 
 I64 = (-(2**63), 2**63 - 1)
 I32 = (-(2**31), 2**31 - 1)
@@ -112,7 +113,7 @@ def _is_empty(value: Any) -> bool:
 
 
 class ModelSchema(Schema):
-    """Loads into ``__model__`` (a dataclass) and dumps with runc's omitempty rules.
+    """Loads into ``__model__`` (a record) and dumps with runc's omitempty rules.
 
     A JSON ``null`` for a field whose Python default is not ``None`` falls back to that
     default, which is what Go does when it decodes null into a non-pointer field.
@@ -156,13 +157,13 @@ _NULLABLE_CACHE: dict[type, frozenset[str]] = {}
 
 
 def _nullable_attrs(model: type) -> frozenset[str]:
-    """Attributes whose dataclass default is ``None`` (Go pointers): null stays null."""
+    """Attributes whose record default is ``None`` (Go pointers): null stays null."""
     cached = _NULLABLE_CACHE.get(model)
     if cached is None:
         cached = frozenset(
             f.name
-            for f in dataclasses.fields(model)
-            if f.default is None and f.default_factory is dataclasses.MISSING
+            for f in record.fields(model)
+            if f.default is None and f.default_factory is record.MISSING
         )
         _NULLABLE_CACHE[model] = cached
     return cached

@@ -8,13 +8,19 @@ key is logged as a warning instead of vanishing, so that a typo in a spec is vis
 
 from __future__ import annotations
 
-import logging
-
 from libcontainer.errors import ConfigError
 
-log = logging.getLogger("libcontainer.specconv")
-
 _MISSING = object()
+
+
+def __getattr__(name: str):
+    """``log``, the "libcontainer.specconv" logger, made on first use: ``logging`` (and the
+    traceback, re... it imports, ~10 ms) is then paid only by a spec that gets a warning."""
+    if name == "log":
+        import logging
+
+        return logging.getLogger("libcontainer.specconv")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def join(where: str, key) -> str:
@@ -28,12 +34,12 @@ def warn_unknown(obj: dict, known, where: str) -> None:
     """Warn once per key of ``obj`` that the spec (as far as we know it) does not define."""
     for key in obj:
         if key not in known:
-            log.warning("%s: unknown field, ignored", join(where, key))
+            __getattr__("log").warning("%s: unknown field, ignored", join(where, key))
 
 
 def warn_ignored(field: str, why: str) -> None:
     """A field the spec defines but this runtime does not honour: say so, never be silent."""
-    log.warning("%s: %s; ignored", field, why)
+    __getattr__("log").warning("%s: %s; ignored", field, why)
 
 
 def obj(value, where: str, *, required: bool = False) -> dict | None:

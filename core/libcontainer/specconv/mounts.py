@@ -14,9 +14,9 @@ mount(8) treats ``defaults`` as "nothing to change", and so do we.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 
 from libcontainer.errors import ConfigError
+from libcontainer.record import field, record
 
 from . import _fields as F
 from . import constants as C
@@ -104,7 +104,7 @@ def known_mount_options() -> list[str]:
     return sorted(names | set(IDMAP_OPTIONS))
 
 
-@dataclass
+@record
 class ParsedOptions:
     """What one mount's option list means, before it is put in a ``configs.Mount``."""
 

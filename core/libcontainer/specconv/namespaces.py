@@ -6,8 +6,6 @@ holds and what ``libcontainer.namespaces`` keys its clone flags on.
 
 from __future__ import annotations
 
-import re
-
 from libcontainer.errors import ConfigError
 
 from . import _fields as F
@@ -58,7 +56,8 @@ def convert_namespaces(value, where: str = "linux.namespaces"):
     return out
 
 
-_PROC_USERNS = re.compile(r"^/proc/(\d+|self|thread-self)/ns/user$")
+#: a joined user namespace whose maps are next door (compiled by ``re`` when one is joined)
+_PROC_USERNS = r"^/proc/(\d+|self|thread-self)/ns/user$"
 
 
 def _read_id_map(path: str):
@@ -82,7 +81,9 @@ def cached_userns_mappings(path: str):
     namespace and reads its own maps, as runc does; that needs the native module, and
     without it (None, None) comes back and the caller keeps the spec's mappings.
     """
-    m = _PROC_USERNS.match(path)
+    import re
+
+    m = re.match(_PROC_USERNS, path)
     try:
         if m:
             base = f"/proc/{m.group(1)}"

@@ -8,8 +8,6 @@ the richest family of files present: BFQ debug, BFQ, CFQ, throttle recursive, th
 
 from __future__ import annotations
 
-import re
-
 from . import fscommon as fs
 from .subsystem import Subsystem, res
 
@@ -62,7 +60,7 @@ def parse_stat_file(path: str, name: str):
         return None
     entries = []
     for line in text.splitlines():
-        fields = [f for f in re.split(r"[ :]", line) if f]
+        fields = [f for f in line.replace(":", " ").split(" ") if f]  # re.split("[ :]") without re
         if len(fields) < 3:
             if len(fields) == 2 and fields[0] == "Total":
                 continue

@@ -7,7 +7,6 @@ and so does ``skip_devices`` (parent cgroups, updates that must not touch the ru
 
 from __future__ import annotations
 
-from . import devices_emulator as emulator
 from . import fscommon as fs
 from .subsystem import Subsystem, res
 
@@ -30,6 +29,8 @@ class DevicesGroup(Subsystem):
     def set(self, path: str, r) -> None:
         if res(r, "skip_devices", False) or running_in_userns():
             return
+        from . import devices_emulator as emulator  # dataclasses: only when rules are written
+
         current = emulator.from_list(fs.read(path, "devices.list"))
         target = emulator.from_rules(res(r, "devices", None) or ())
         for rule in current.transition(target):

@@ -13,7 +13,9 @@ mode; otherwise every line is an allow exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+
+from libcontainer.record import field, record
 
 WILDCARD = -1
 
@@ -30,13 +32,11 @@ def _perm_string(perms) -> str:
     return "".join(c for c in "rwm" if c in perms)
 
 
-@dataclass(frozen=True)
-class Rule:
-    type: str
-    major: int
-    minor: int
-    permissions: str
-    allow: bool
+class Rule(namedtuple("Rule", "type major minor permissions allow")):
+    """One rule as written to devices.allow/deny (immutable: a namedtuple, not a frozen
+    dataclass, so that writing rules does not import dataclasses)."""
+
+    __slots__ = ()
 
     def cgroup_string(self) -> str:
         def num(n):
@@ -47,7 +47,7 @@ class Rule:
         return f"{self.type} {num(self.major)}:{num(self.minor)} {self.permissions}"
 
 
-@dataclass
+@record
 class Emulator:
     default_allow: bool = False
     rules: dict[tuple[str, int, int], frozenset] = field(default_factory=dict)

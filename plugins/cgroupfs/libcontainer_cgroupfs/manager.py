@@ -25,9 +25,17 @@ from . import freezer as _freezer
 from . import fscommon as fs
 from . import memory as _memory
 from . import paths as _paths
-from .subsystems import BY_NAME, SUBSYSTEMS
 
 DRIVER = "cgroupfs"
+
+
+def _subsystems():
+    """(SUBSYSTEMS, BY_NAME) of :mod:`.subsystems`, imported on first need: a manager built
+    for ``delete``/``kill``/``state`` never writes a controller's file, and the controller
+    modules (the devices emulator and its dataclasses among them) cost every such call."""
+    from .subsystems import BY_NAME, SUBSYSTEMS
+
+    return SUBSYSTEMS, BY_NAME
 
 
 def _enter(path: str, pid: int) -> None:
@@ -103,11 +111,12 @@ class FsManager(CgroupManager):
 
     def _ordered(self):
         """(subsystem or None, name, path) in runc's order, then any unknown hierarchy."""
-        for sub in SUBSYSTEMS:
+        subsystems, by_name = _subsystems()
+        for sub in subsystems:
             if sub.name in self.paths:
                 yield sub, sub.name, self.paths[sub.name]
         for name, path in self.paths.items():
-            if name not in BY_NAME:
+            if name not in by_name:
                 yield None, name, path
 
     # ------------------------------------------------------------------ apply/destroy
@@ -144,6 +153,10 @@ class FsManager(CgroupManager):
                 sub.prepare(path, resources)
             if pid != -1:
                 _enter(path, pid)
+
+    def join_files(self) -> list[str] | None:
+        """Every hierarchy's ``tasks`` file: see CgroupManager.join_files."""
+        return [os.path.join(path, "tasks") for path in self.paths.values()] or None
 
     def destroy(self) -> None:
         if self.joined:
@@ -227,7 +240,7 @@ class FsManager(CgroupManager):
         if getattr(resources, "unified", None):
             raise ConfigError("cgroups.unified", "cannot use unified on cgroup v1")
         rootless = bool(getattr(self.cgroup, "rootless", False))
-        for sub in SUBSYSTEMS:
+        for sub in _subsystems()[0]:
             path = self.paths.get(sub.name, "")
             if not path:
                 if sub.wants(resources) and sub.name != "devices":

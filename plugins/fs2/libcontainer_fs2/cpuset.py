@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from libcontainer.errors import ConfigError
 
 from . import fscommon as fs
 
 CONTROLLER = "cpuset"
-_LIST = re.compile(r"^\s*\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*\s*$")
+#: what cpuset.cpus/mems accept (compiled by ``re`` on first use: importing the manager stays cheap)
+_LIST = r"^\s*\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*\s*$"
 
 
 def wanted(r) -> dict[str, str]:
@@ -24,7 +23,9 @@ def set(path: str, r) -> None:  # noqa: A001
         value = getattr(r, name, "")
         if not value:
             continue
-        if not _LIST.match(value):
+        import re
+
+        if not re.match(_LIST, value):
             raise ConfigError(f"cgroups.resources.{name}", "expected a list such as 0-2,4", value)
         fs.write(path, file, value)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import resource
 
-from . import bpf
 from .devicefilter import compile_rules
 
 
@@ -43,6 +42,8 @@ def _raise_memlock() -> None:
 
 
 def attached(path: str) -> list[int]:
+    from . import bpf  # ctypes and platform: only when a filter is read or replaced
+
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         return bpf.query(fd)
@@ -53,6 +54,8 @@ def attached(path: str) -> list[int]:
 def replace_filter(path: str, insns: bytes) -> int:
     """Attach ``insns`` to ``path`` and detach whatever device programs were there; returns the
     new program's id (its fd is closed: the attachment keeps the program alive)."""
+    from . import bpf  # ctypes and platform: only when a filter is read or replaced
+
     _raise_memlock()
     cg_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

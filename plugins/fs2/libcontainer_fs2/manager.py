@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal as _signal
 import time
 
 from libcontainer.cgroups.fs import rmdir_tree
@@ -30,6 +29,8 @@ DRIVER = "fs2"
 LIMITS = (pids, memory, io, cpu, cpuset, hugetlb, rdma)
 #: Files the owner of a delegated cgroup must be able to write (cgroup v2 delegation).
 DELEGATE_FALLBACK = ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads")
+#: signal.SIGKILL, without importing signal (and its enum) for every manager
+SIGKILL = 9
 
 
 def _enter(path: str, pid: int) -> None:
@@ -180,7 +181,7 @@ class Fs2Manager(CgroupManager):
         if self.joined:
             return
         if kill and self.exists():
-            self.kill_all(_signal.SIGKILL)
+            self.kill_all(SIGKILL)
         leaf = self.dir_path
         rmdir_tree(leaf, time.monotonic() + 5)  # the container's own cgroup, always (runc)
         for d in reversed(self._created):
@@ -218,7 +219,7 @@ class Fs2Manager(CgroupManager):
         else, or an older kernel, by freezing, signalling every task and thawing."""
         if not self.exists():
             return
-        if signal == _signal.SIGKILL and fs.exists(self.dir_path, "cgroup.kill"):
+        if signal == SIGKILL and fs.exists(self.dir_path, "cgroup.kill"):
             fs.write(self.dir_path, "cgroup.kill", "1")
             return
         super().kill_all(signal)

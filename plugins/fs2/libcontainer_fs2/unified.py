@@ -7,13 +7,12 @@ map win. Here it is an error naming both, so the configuration says one thing on
 
 from __future__ import annotations
 
-import re
-
 from libcontainer.errors import ConfigError
 
 from . import fscommon as fs
 
-_KEY = re.compile(r"^[a-z_]+\.[A-Za-z0-9_.\-]+$")
+#: a unified key (compiled by ``re`` on first use: importing the manager stays cheap)
+_KEY = r"^[a-z_]+\.[A-Za-z0-9_.\-]+$"
 #: Files the manager owns for itself: never written from the map.
 RESERVED = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.type", "cgroup.kill"}
 
@@ -67,7 +66,9 @@ def validate(r) -> None:
     typed = _typed(r)
     for key, value in (r.unified or {}).items():
         field = f"cgroups.resources.unified[{key!r}]"
-        if "/" in key or not _KEY.match(key):
+        import re
+
+        if "/" in key or not re.match(_KEY, key):
             raise ConfigError(field, "unified resource must be a file name of the form CONTROLLER.PARAMETER", key)
         if key in RESERVED:
             raise ConfigError(field, "this file is managed by the runtime and cannot be set", key)

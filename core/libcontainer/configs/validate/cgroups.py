@@ -3,14 +3,18 @@ reported before any cgroup is created."""
 
 from __future__ import annotations
 
-import re
-
 from libcontainer.errors import ConfigError
 
 from ..cgroup import FREEZER_STATES
 
-#: "0-3,5,7-8" (the kernel's cpu/node list syntax).
-_LIST_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+
+def _is_list(value: str) -> bool:
+    """The kernel's cpu/node list syntax, "0-3,5,7-8" (without re: ~7 ms a fresh process)."""
+    for item in value.split(","):
+        bounds = item.split("-")
+        if len(bounds) > 2 or not all(b.isdecimal() for b in bounds):
+            return False
+    return True
 
 
 def check(cfg, host):
@@ -95,7 +99,7 @@ def resources(r, host, p):
         yield ConfigError(f"{p}.cpu_idle", "must be 0 or 1", r.cpu_idle)
     for attr in ("cpuset_cpus", "cpuset_mems"):
         value = getattr(r, attr)
-        if value and not _LIST_RE.match(value.replace(" ", "")):
+        if value and not _is_list(value.replace(" ", "")):
             yield ConfigError(f"{p}.{attr}", "not a valid list (e.g. 0-3,5)", value)
     if r.freezer not in FREEZER_STATES:
         yield ConfigError(f"{p}.freezer", "must be FROZEN, THAWED or empty", r.freezer)
