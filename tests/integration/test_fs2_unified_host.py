@@ -344,7 +344,7 @@ def test_init_cloned_into_its_cgroup(rootfs, state_root, tmp_path, sandbox, plac
             try:
                 with open(f"/proc/{pid}/stat") as f:
                     assert int(f.read().rsplit(")", 1)[1].split()[1]) == container.init_pid
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):
                 pass  # it has exited meanwhile
         # the fd went nowhere: closed in the runtime, and never reached the container
         assert fds_on("self", directory) == [] and fds_on(container.init_pid, directory) == []

@@ -116,16 +116,18 @@ def _create(args, *, detach: bool, run: bool):
 
 
 def _destroy_quietly(container) -> None:
-    import contextlib
+    """Best effort, after a foreground run: no error of its own reaches the caller."""
     import os
 
-    from .kill_delete import signal_number
-
-    with contextlib.suppress(Exception):
+    try:
         if str(container.status()) != "stopped":
-            os.kill(container.init_pid, signal_number("KILL"))
-    with contextlib.suppress(Exception):
+            os.kill(container.init_pid, 9)  # SIGKILL
+    except Exception:  # noqa: BLE001, S110 - the exit status already told what happened
+        pass
+    try:
         container.destroy()
+    except Exception:  # noqa: BLE001, S110
+        pass
 
 
 def cmd_create(args) -> int:

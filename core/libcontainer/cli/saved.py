@@ -102,8 +102,19 @@ def read(root: str, container_id: str) -> tuple[str, dict]:
 
 
 def has_hooks(saved: dict) -> bool:
-    hooks = (saved.get("config") or {}).get("hooks") or {}
-    return any(hooks.get(k) for k in _HOOK_KEYS)
+    """True when the saved config has a hook to run (then only the full Config will do).
+
+    state.json spells the key "Hooks", as runc's Go struct does (see ConfigSchema);
+    "hooks" is accepted too, so that no spelling of it ever takes the light path.
+    """
+    cfg = saved.get("config") or {}
+    for key in ("Hooks", "hooks"):
+        hooks = cfg.get(key) or {}
+        if not isinstance(hooks, dict):
+            return True  # not what runc writes: let the full load judge it
+        if any(hooks.get(k) for k in _HOOK_KEYS):
+            return True
+    return False
 
 
 class SavedCgroup:

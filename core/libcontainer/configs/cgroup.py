@@ -8,11 +8,12 @@ flattening, so Python code always reads ``cfg.cgroups.resources.memory``.
 from __future__ import annotations
 
 from ..record import field, record
-from .device import DeviceRule
 
 TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
 if TYPE_CHECKING:
     from typing import Any
+
+    from .device import DeviceRule
 
 UNDEFINED = ""
 FROZEN = "FROZEN"

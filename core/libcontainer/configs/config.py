@@ -7,21 +7,29 @@ later command; the JSON shape therefore follows runc's exactly (see libcontainer
 from __future__ import annotations
 
 from ..record import field, record
-from .capabilities import Capabilities
-from .cgroup import Cgroup
-from .device import Device
+
+# Only what building the class and its defaults needs (the ``namespaces`` and ``hooks``
+# factories); the other field types appear in annotations alone, which stay strings, so
+# a config without seccomp, a scheduler, Intel RDT... never imports their modules.
 from .hooks import Hooks
-from .idmap import IDMap, host_id_from_mappings
-from .intelrdt import IntelRdt
-from .iopriority import IOPriority
-from .mount import Mount
-from .namespace import NEWUSER, Namespace, Namespaces, contains
-from .network import Network, Route
-from .personality import LinuxPersonality
-from .rlimit import Rlimit
-from .scheduler import Scheduler
-from .seccomp import Seccomp
-from .timeoffset import TimeOffset
+from .namespace import NEWUSER, Namespaces, contains
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from .capabilities import Capabilities
+    from .cgroup import Cgroup
+    from .device import Device
+    from .idmap import IDMap
+    from .intelrdt import IntelRdt
+    from .iopriority import IOPriority
+    from .mount import Mount
+    from .namespace import Namespace
+    from .network import Network, Route
+    from .personality import LinuxPersonality
+    from .rlimit import Rlimit
+    from .scheduler import Scheduler
+    from .seccomp import Seccomp
+    from .timeoffset import TimeOffset
 
 
 @record
@@ -98,6 +106,8 @@ class Config:
         if not contains(self.namespaces, NEWUSER):
             return cid
         from libcontainer.errors import ConfigError
+
+        from .idmap import host_id_from_mappings
 
         if not mappings:
             raise ConfigError(fname, f"user namespaces enabled, but no {what} mappings found")

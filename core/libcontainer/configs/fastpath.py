@@ -13,7 +13,7 @@ type, an out-of-range number, an unusual Python object on dump) raises ``Fallbac
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 from .fast_tables import ROOT, SCHEMAS
 
@@ -30,8 +30,11 @@ _NULLABLE = {name: frozenset(s["nullable"]) for name, s in SCHEMAS.items()}
 def _model(name: str) -> type:
     cls = _MODELS.get(name)
     if cls is None:
+        # Each model's module is imported when the first object of that kind is met, so a
+        # config without seccomp, scheduler... never imports theirs (nor importlib).
         module, _, qual = SCHEMAS[name]["model"].partition(":")
-        cls = _MODELS[name] = getattr(importlib.import_module(module), qual)
+        __import__(module)
+        cls = _MODELS[name] = getattr(sys.modules[module], qual)
     return cls
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ..record import field, record
-from .idmap import IDMap
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from .idmap import IDMap
 
 #: ``Mount.extensions`` bit: copy the lower content up before mounting tmpfs over it.
 EXT_COPYUP = 1 << 0

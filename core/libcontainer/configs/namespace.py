@@ -6,9 +6,11 @@ runc carries these, and specconv does the translation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..record import record
+
+TYPE_CHECKING = False  # annotations only: collections.abc costs a fresh process 5 modules
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 NEWNET = "NEWNET"
 NEWPID = "NEWPID"

@@ -7,31 +7,70 @@ translated; a bad value raises ``ConfigError`` naming the OCI field
 logged on ``libcontainer.specconv`` -- nothing is dropped silently. The result mirrors
 runc's CreateLibcontainerConfig field for field, so state.json stays compatible.
 
-Only the standard library and the plain config dataclasses are imported here.
+Only the standard library and the plain config records are imported here, and only the
+parts a spec has: this package imports its submodules when a name is first asked for
+(PEP 562), and ``create_config`` those it needs, so ``exec`` (``process_from_spec``) loads
+only ``.process``, and a spec without seccomp never loads ``.seccomp`` (each module costs
+a fresh ``pyrunc`` ~0.3-0.5 ms).
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import sys as _sys  # built in, always loaded
 
 from libcontainer.errors import ConfigError
 
 from . import _fields as F
-from .constants import OCI_VERSION
-from .devices import create_devices
-from .example import example_spec, to_rootless
-from .mounts import create_mount, known_mount_options, parse_mount_options, propagation_of
-from .namespaces import (
-    convert_namespaces,
-    convert_time_offsets,
-    host_id,
-    known_namespaces,
-    setup_user_namespace,
-)
-from .process import create_hooks, process_from_spec
-from .resources import create_cgroup_config, parse_cgroups_path
-from .seccomp import setup_seccomp
+
+#: Re-exported name -> the submodule that defines it (imported on first access).
+_WHERE = {
+    "OCI_VERSION": "constants",
+    "create_devices": "devices",
+    "example_spec": "example",
+    "to_rootless": "example",
+    "create_mount": "mounts",
+    "known_mount_options": "mounts",
+    "parse_mount_options": "mounts",
+    "propagation_of": "mounts",
+    "convert_namespaces": "namespaces",
+    "convert_time_offsets": "namespaces",
+    "host_id": "namespaces",
+    "known_namespaces": "namespaces",
+    "setup_user_namespace": "namespaces",
+    "create_hooks": "process",
+    "process_from_spec": "process",
+    "create_cgroup_config": "resources",
+    "parse_cgroups_path": "resources",
+    "setup_seccomp": "seccomp",
+}
+#: ``specconv.mounts`` and the like: the submodules themselves, as the eager imports gave.
+_SUBMODULES = frozenset(_WHERE.values())
+
+
+def __getattr__(name: str):
+    """A re-exported name (cached here once imported), or a submodule (``specconv.mounts``)."""
+    module = _WHERE.get(name)
+    if module is None:
+        if name not in _SUBMODULES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return _submodule(name)
+    value = getattr(_submodule(module), name)
+    globals()[name] = value
+    return value
+
+
+def _submodule(module: str):
+    # Not __import__'s fromlist: its hasattr() on this package would come back here.
+    full = f"{__name__}.{module}"
+    __import__(full)
+    return _sys.modules[full]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE) | _SUBMODULES)
+
 
 __all__ = [
     "create_config",
@@ -83,7 +122,13 @@ def create_config(
     relative paths: ``root.path`` and the sources of bind mounts. It is also recorded as
     the ``bundle=<path>`` label, where ``state`` finds it later.
     """
-    from libcontainer import configs
+    from libcontainer.configs.config import Config
+
+    from .constants import OCI_VERSION
+    from .devices import create_devices
+    from .mounts import create_mount
+    from .process import create_hooks, process_from_spec
+    from .resources import create_cgroup_config
 
     spec = F.obj(spec, "spec", required=True)
     F.warn_unknown(spec, TOP_KEYS + OTHER_PLATFORMS, "")
@@ -103,7 +148,7 @@ def create_config(
     rootfs = posixpath.normpath(posixpath.join(bundle, rootfs))
 
     annotations = F.get_str_map(spec, "annotations", "") or {}
-    cfg = configs.Config(
+    cfg = Config(
         rootfs=F.no_nul(rootfs, "root.path"),
         no_pivot_root=no_pivot_root,
         readonlyfs=F.get_bool(root, "readonly", "root"),
@@ -147,7 +192,9 @@ def create_config(
 
 
 def _apply_linux(linux: dict, cfg, no_pivot_root: bool) -> None:
-    from libcontainer import configs
+    from libcontainer.configs import namespace as ns
+
+    from .namespaces import convert_namespaces, convert_time_offsets, host_id, setup_user_namespace
 
     F.warn_unknown(linux, LINUX_KEYS, "linux")
     for key, why in LINUX_NOT_HONOURED.items():
@@ -156,20 +203,24 @@ def _apply_linux(linux: dict, cfg, no_pivot_root: bool) -> None:
 
     prop = F.get_str(linux, "rootfsPropagation", "linux")
     if prop:
+        from .mounts import propagation_of
+
         cfg.root_propagation = propagation_of(prop, "linux.rootfsPropagation", no_pivot_root=no_pivot_root)
 
-    cfg.namespaces = configs.Namespaces(convert_namespaces(linux.get("namespaces")))
-    net = cfg.namespaces.path_of(configs.NEWNET) if cfg.namespaces.contains(configs.NEWNET) else None
+    cfg.namespaces = ns.Namespaces(convert_namespaces(linux.get("namespaces")))
+    net = cfg.namespaces.path_of(ns.NEWNET) if cfg.namespaces.contains(ns.NEWNET) else None
     if net == "":
-        cfg.networks = [configs.Network(type="loopback")]
-    if cfg.namespaces.contains(configs.NEWUSER):
+        from libcontainer.configs.network import Network
+
+        cfg.networks = [Network(type="loopback")]
+    if cfg.namespaces.contains(ns.NEWUSER):
         setup_user_namespace(linux, cfg)
         # Device nodes are created by the container's root, i.e. its host ids.
         root_uid = host_id(cfg.uid_mappings, 0, "linux.uidMappings")
         root_gid = host_id(cfg.gid_mappings, 0, "linux.gidMappings")
         for dev in cfg.devices:
             dev.uid, dev.gid = root_uid, root_gid
-        userns_path = cfg.namespaces.path_of(configs.NEWUSER)
+        userns_path = cfg.namespaces.path_of(ns.NEWUSER)
         for m in cfg.mounts:
             idm = m.id_mapping
             if idm is not None and not idm.uid_mappings and not idm.gid_mappings:
@@ -186,17 +237,23 @@ def _apply_linux(linux: dict, cfg, no_pivot_root: bool) -> None:
     cfg.mount_label = F.get_str(linux, "mountLabel", "linux")
     cfg.sysctl = F.get_str_map(linux, "sysctl", "linux") or {}
     cfg.time_offsets = convert_time_offsets(linux.get("timeOffsets")) or {}
-    cfg.seccomp = setup_seccomp(linux.get("seccomp"))
+    seccomp = linux.get("seccomp")
+    if seccomp is not None:  # setup_seccomp(None) is None: no need to import it then
+        from .seccomp import setup_seccomp
+
+        cfg.seccomp = setup_seccomp(seccomp)
+    else:
+        cfg.seccomp = None
     cfg.intel_rdt = _intel_rdt(linux.get("intelRdt"))
     cfg.personality = _personality(linux.get("personality"))
 
 
 def _intel_rdt(value, where: str = "linux.intelRdt"):
-    from libcontainer.configs import IntelRdt
-
     rdt = F.obj(value, where)
     if rdt is None:
         return None
+    from libcontainer.configs.intelrdt import IntelRdt
+
     F.warn_unknown(rdt, _INTEL_RDT_KEYS, where)
     schemata = rdt.get("schemata")
     if isinstance(schemata, str):  # runtime-spec 1.2 has one string, 1.3 a list of lines
@@ -216,11 +273,11 @@ def _intel_rdt(value, where: str = "linux.intelRdt"):
 
 
 def _personality(value, where: str = "linux.personality"):
-    from libcontainer.configs.personality import DOMAINS, LinuxPersonality
-
     pers = F.obj(value, where)
     if pers is None:
         return None
+    from libcontainer.configs.personality import DOMAINS, LinuxPersonality
+
     F.warn_unknown(pers, ("domain", "flags"), where)
     if pers.get("flags"):
         F.warn_ignored(F.join(where, "flags"), "personality flags are not supported")
@@ -236,9 +293,9 @@ def _set_cgroup_owner(cfg, process_uid: int) -> None:
     Mirrors runc: only then can the container manage its subtree, and only then is
     chowning it useful. An unmapped uid is left for validation to report.
     """
-    from libcontainer import configs
+    from libcontainer.configs.namespace import NEWCGROUP
 
-    if cfg.namespaces.path_of(configs.NEWCGROUP) or not cfg.namespaces.contains(configs.NEWCGROUP):
+    if cfg.namespaces.path_of(NEWCGROUP) or not cfg.namespaces.contains(NEWCGROUP):
         return
     rw_cgroupfs = any(
         m.source == "cgroup"

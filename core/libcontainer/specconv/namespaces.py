@@ -177,10 +177,10 @@ def host_id(maps, container_id: int, field: str) -> int:
 
 def convert_time_offsets(value, where: str = "linux.timeOffsets"):
     """-> {clock: ``configs.TimeOffset``} (runc keeps specs.LinuxTimeOffset per clock)."""
-    from libcontainer.configs.timeoffset import TimeOffset
-
     if value is None:
         return None
+    from libcontainer.configs.timeoffset import TimeOffset
+
     offsets = {}
     for clock, off in F.obj(value, where).items():
         at = F.join(where, clock)

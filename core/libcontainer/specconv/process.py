@@ -64,11 +64,11 @@ def convert_rlimits(value, where: str = "process.rlimits"):
 
 def convert_capabilities(value, where: str = "process.capabilities"):
     """-> ``configs.Capabilities`` or None (absent means "leave them alone", as in runc)."""
-    from libcontainer.configs.capabilities import Capabilities
-
     caps = F.obj(value, where)
     if caps is None:
         return None
+    from libcontainer.configs.capabilities import Capabilities
+
     F.warn_unknown(caps, _CAP_SETS, where)
     out = Capabilities()
     for key in _CAP_SETS:
@@ -83,11 +83,11 @@ def convert_capabilities(value, where: str = "process.capabilities"):
 
 
 def convert_scheduler(value, where: str = "process.scheduler"):
-    from libcontainer.configs import scheduler as s
-
     sch = F.obj(value, where)
     if sch is None:
         return None
+    from libcontainer.configs import scheduler as s
+
     F.warn_unknown(sch, _SCHED_KEYS, where)
     policy = F.get_str(sch, "policy", where)
     if policy not in s.POLICIES:
@@ -116,11 +116,11 @@ def convert_scheduler(value, where: str = "process.scheduler"):
 
 
 def convert_io_priority(value, where: str = "process.ioPriority"):
-    from libcontainer.configs.iopriority import CLASSES, IOPriority
-
     iop = F.obj(value, where)
     if iop is None:
         return None
+    from libcontainer.configs.iopriority import CLASSES, IOPriority
+
     F.warn_unknown(iop, ("class", "priority"), where)
     cls = F.get_str(iop, "class", where)
     if cls not in CLASSES:

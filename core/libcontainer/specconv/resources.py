@@ -9,7 +9,6 @@ kernel's answer to those, later, would not say which field was wrong.
 
 from __future__ import annotations
 
-import math
 import posixpath
 
 from libcontainer.errors import ConfigError
@@ -55,6 +54,8 @@ def cpu_shares_to_weight(shares: int) -> int:
         return 1
     if shares >= 262144:
         return 10000
+    import math  # here: only a spec with cpu shares needs it
+
     lg = math.log2(shares)
     exponent = (lg * lg + 125 * lg) / 612.0 - 7.0 / 34.0
     return math.ceil(10**exponent)

@@ -16,26 +16,14 @@ import errno
 import os
 import time
 
-from libcontainer.cgroups import notify
 from libcontainer.cgroups.fs import rmdir_tree
 from libcontainer.cgroups.manager import CgroupManager, FreezerState
 from libcontainer.errors import ConfigError
 
-from . import freezer as _freezer
 from . import fscommon as fs
-from . import memory as _memory
-from . import paths as _paths
+from . import subsystems as _subs  # the registry only: controller modules load on demand
 
 DRIVER = "cgroupfs"
-
-
-def _subsystems():
-    """(SUBSYSTEMS, BY_NAME) of :mod:`.subsystems`, imported on first need: a manager built
-    for ``delete``/``kill``/``state`` never writes a controller's file, and the controller
-    modules (the devices emulator and its dataclasses among them) cost every such call."""
-    from .subsystems import BY_NAME, SUBSYSTEMS
-
-    return SUBSYSTEMS, BY_NAME
 
 
 def _enter(path: str, pid: int) -> None:
@@ -48,6 +36,23 @@ def _enter(path: str, pid: int) -> None:
             if exc.errno != errno.EINVAL or attempt == 4:
                 raise
             time.sleep(0.03)
+
+
+def _resolve(cgroup, explicit, mountinfo, proc_cgroup) -> dict[str, str]:
+    """The directories of a new container (or of the cgroups it joins by path). A manager
+    rebuilt from state.json (delete/kill/state) is given them: only this imports .paths."""
+    from . import paths as _paths
+
+    if explicit:
+        if proc_cgroup is None:
+            proc_cgroup = _paths.read_system()[1]
+        own = _paths.parse_proc_cgroup(proc_cgroup)
+        return {k: v for k, v in explicit.items() if k in own}
+    if mountinfo is None or proc_cgroup is None:
+        real_mountinfo, real_cgroup = _paths.read_system()
+        mountinfo = real_mountinfo if mountinfo is None else mountinfo
+        proc_cgroup = real_cgroup if proc_cgroup is None else proc_cgroup
+    return _paths.resolve(cgroup, mountinfo, proc_cgroup)
 
 
 def _read_pids(directory: str) -> list[int]:
@@ -70,17 +75,8 @@ class FsManager(CgroupManager):
         self.joined = bool(explicit)
         if paths:
             self.paths = {k: v for k, v in paths.items() if k}  # "" (unified) is not ours
-        elif self.joined:
-            if proc_cgroup is None:
-                proc_cgroup = _paths.read_system()[1]
-            own = _paths.parse_proc_cgroup(proc_cgroup)
-            self.paths = {k: v for k, v in explicit.items() if k in own}
         else:
-            if mountinfo is None or proc_cgroup is None:
-                real_mountinfo, real_cgroup = _paths.read_system()
-                mountinfo = real_mountinfo if mountinfo is None else mountinfo
-                proc_cgroup = real_cgroup if proc_cgroup is None else proc_cgroup
-            self.paths = _paths.resolve(cgroup, mountinfo, proc_cgroup)
+            self.paths = _resolve(cgroup, explicit, mountinfo, proc_cgroup)
         self._created: list[str] = []  # directories this manager made, parents first
         self._found: set[str] = set()  # leaves that existed before apply: not ours to remove
 
@@ -110,14 +106,14 @@ class FsManager(CgroupManager):
         return getattr(self.cgroup, "resources", None)
 
     def _ordered(self):
-        """(subsystem or None, name, path) in runc's order, then any unknown hierarchy."""
-        subsystems, by_name = _subsystems()
-        for sub in subsystems:
-            if sub.name in self.paths:
-                yield sub, sub.name, self.paths[sub.name]
+        """(name, path) in runc's order, then any unknown hierarchy; imports no subsystem
+        module (a ``delete``/``state`` needs none, ``apply`` only those with a prepare)."""
+        for name in _subs.ORDER:
+            if name in self.paths:
+                yield name, self.paths[name]
         for name, path in self.paths.items():
-            if name not in by_name:
-                yield None, name, path
+            if name not in _subs.SPECS:
+                yield name, path
 
     # ------------------------------------------------------------------ apply/destroy
 
@@ -147,10 +143,11 @@ class FsManager(CgroupManager):
                 if pid != -1:
                     _enter(path, pid)
             return
-        for sub, _name, path in self._ordered():
+        prepare = _subs.for_prepare(resources)  # cpuset; cpu with RT bandwidth
+        for name, path in self._ordered():
             self._mkdirs(path)
-            if sub is not None:
-                sub.prepare(path, resources)
+            if name in prepare:
+                _subs.get(name).prepare(path, resources)
             if pid != -1:
                 _enter(path, pid)
 
@@ -200,19 +197,28 @@ class FsManager(CgroupManager):
         from libcontainer.cgroups.stats import Stats
 
         stats = Stats()
-        for sub, _name, path in self._ordered():
+        for name, path in self._ordered():
+            sub = _subs.get(name)
             if sub is not None and os.path.isdir(path):
                 sub.get_stats(path, stats)
         return stats
 
     def oom_kill_count(self) -> int:
         path = self.paths.get("memory")
-        return _memory.oom_kill_count(path) if path else 0
+        if not path:
+            return 0
+        from .memory import oom_kill_count
+
+        return oom_kill_count(path)
 
     def notify_oom(self):
+        from libcontainer.cgroups import notify
+
         return notify.notify_on_oom(self.paths.get("memory", ""))
 
     def notify_memory_pressure(self, level):
+        from libcontainer.cgroups import notify
+
         return notify.notify_memory_pressure(self.paths.get("memory", ""), level)
 
     # ------------------------------------------------------------------ freezer
@@ -221,13 +227,17 @@ class FsManager(CgroupManager):
         path = self.paths.get("freezer")
         if not path:
             return FreezerState.UNDEFINED
-        return _freezer.get_state(path)
+        from .freezer import get_state
+
+        return get_state(path)
 
     def freeze(self, state: FreezerState) -> None:
         path = self.paths.get("freezer")
         if not path:
             raise OSError(errno.ENOENT, "cannot toggle freezer: cgroups not configured for container")
-        _freezer.set_state(path, state)
+        from .freezer import set_state
+
+        set_state(path, state)
         resources = self._resources()
         if resources is not None and hasattr(resources, "freezer"):
             resources.freezer = FreezerState(getattr(state, "value", state)).value
@@ -240,7 +250,10 @@ class FsManager(CgroupManager):
         if getattr(resources, "unified", None):
             raise ConfigError("cgroups.unified", "cannot use unified on cgroup v1")
         rootless = bool(getattr(self.cgroup, "rootless", False))
-        for sub in _subsystems()[0]:
+        # Only the subsystems whose fields are set (and devices): any other one's set() would
+        # write nothing and its wants() is false (tests/unit/test_cgroupfs_registry.py).
+        for name in _subs.for_set(resources):
+            sub = _subs.get(name)
             path = self.paths.get(sub.name, "")
             if not path:
                 if sub.wants(resources) and sub.name != "devices":

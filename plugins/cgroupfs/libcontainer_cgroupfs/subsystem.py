@@ -32,3 +32,10 @@ class Subsystem:
 
     def get_stats(self, path: str, stats) -> None:
         """Add this controller's counters to ``stats``."""
+
+
+class NamedGroup(Subsystem):
+    """A hierarchy joined for bookkeeping only (perf_event, misc, name=systemd)."""
+
+    def __init__(self, name: str):
+        self.name = name

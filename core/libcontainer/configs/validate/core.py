@@ -9,7 +9,6 @@ from libcontainer.errors import ConfigError
 
 from ..device import BLOCK_DEVICE, CHAR_DEVICE, FIFO_DEVICE
 from ..hooks import HOOK_NAMES, Command
-from ..mount import Mount
 from ..namespace import (
     NAMESPACE_TYPES,
     NEWCGROUP,
@@ -22,8 +21,11 @@ from ..namespace import (
     contains,
     path_of,
 )
-from ..timeoffset import CLOCKS
 from .host import NotANamespace
+
+TYPE_CHECKING = False  # typing is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from ..mount import Mount
 
 # --- rootfs ------------------------------------------------------------------------
 
@@ -154,6 +156,8 @@ def namespaces(cfg, host):
     yield from _idmaps("gid_mappings", cfg.gid_mappings)
 
     if cfg.time_offsets:
+        from ..timeoffset import CLOCKS  # a config with offsets has loaded it already
+
         if not contains(nss, NEWTIME):
             yield ConfigError(
                 "time_offsets",

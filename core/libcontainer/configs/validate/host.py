@@ -6,8 +6,6 @@ touches /proc or /sys at most once per validation.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 
 from ..namespace import CLONE_FLAGS, ns_name
@@ -48,6 +46,9 @@ class HostProbe:
         Raises OSError if it cannot be opened and NotANamespace if it is some other file;
         the ioctl answers for bind-mounted namespace files too, unlike readlink.
         """
+        import errno  # here: only a config that joins a namespace by path asks
+        import fcntl
+
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             try:

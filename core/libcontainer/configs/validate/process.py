@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from libcontainer.errors import ConfigError
 
-from ..iopriority import CLASSES
-from ..personality import PER_LINUX, PER_LINUX32
-from ..rlimit import RLIMIT_TYPES
-from ..scheduler import FLAGS, POLICIES, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR
-
-_RLIMIT_NUMBERS = frozenset(RLIMIT_TYPES.values())
+# The tables each rule needs are imported by the rule once it has something to check:
+# a config without a scheduler, an I/O priority or a personality never loads their modules.
 
 
 def rlimits(cfg, host):
+    from ..rlimit import RLIMIT_TYPES  # the init imports it in any case
+
+    known = frozenset(RLIMIT_TYPES.values())
     seen = set()
     for i, rl in enumerate(cfg.rlimits):
         field = f"rlimits[{i}]"
-        if rl.type not in _RLIMIT_NUMBERS:
+        if rl.type not in known:
             yield ConfigError(f"{field}.type", "unknown rlimit type", rl.type)
         elif rl.type in seen:
             yield ConfigError(f"{field}.type", "rlimit type given twice", rl.type)
@@ -34,6 +33,8 @@ def scheduler(cfg, host):
     s = cfg.scheduler
     if s is None:
         return
+    from ..scheduler import FLAGS, POLICIES, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR
+
     if not s.policy:
         yield ConfigError("scheduler.policy", "scheduler policy is required")
         return
@@ -62,6 +63,8 @@ def io_priority(cfg, host):
     p = cfg.io_priority
     if p is None:
         return
+    from ..iopriority import CLASSES
+
     if p.class_ not in CLASSES:
         yield ConfigError("io_priority.class_", "invalid io priority class", p.class_)
     if not 0 <= p.priority <= 7:
@@ -75,7 +78,10 @@ def misc(cfg, host):
         yield ConfigError("parent_death_signal", "not a signal number", cfg.parent_death_signal)
     if cfg.oom_score_adj is not None and not -1000 <= cfg.oom_score_adj <= 1000:
         yield ConfigError("oom_score_adj", "must be between -1000 and 1000", cfg.oom_score_adj)
-    if cfg.personality is not None and cfg.personality.domain not in (PER_LINUX, PER_LINUX32):
-        yield ConfigError(
-            "personality.domain", "only LINUX and LINUX32 are supported", cfg.personality.domain
-        )
+    if cfg.personality is not None:
+        from ..personality import PER_LINUX, PER_LINUX32
+
+        if cfg.personality.domain not in (PER_LINUX, PER_LINUX32):
+            yield ConfigError(
+                "personality.domain", "only LINUX and LINUX32 are supported", cfg.personality.domain
+            )
