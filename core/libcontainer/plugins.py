@@ -64,9 +64,9 @@ class _EntryPoint(tuple):
 
     def load(self):
         module_name, _, attrs = self.value.partition(":")
-        import importlib
-
-        obj = importlib.import_module(module_name.strip())
+        module_name = module_name.strip()
+        __import__(module_name)  # not importlib.import_module: importlib brings warnings (~1 ms)
+        obj = sys.modules[module_name]
         for attr in filter(None, attrs.strip().split(".")):
             obj = getattr(obj, attr)
         return obj

@@ -244,7 +244,11 @@ CREATE_LEAN = {"traceback", "logging", "pluggy"}
 #: Nor these, with or without the spec's network namespace: the init asks the native module
 #: for fstatfs's f_type (no ctypes), the sync channel and the loopback helper use _socket,
 #: and setns is the native module's.
-CREATE_LEAN_STRICT = CREATE_LEAN | {"subprocess", "socket", "ctypes", "shutil"}
+CREATE_LEAN_STRICT = CREATE_LEAN | {"subprocess", "socket", "ctypes", "shutil"} | {
+    # nor the stdlib's costlier generic modules, nor an LSM module the config does not ask for
+    "argparse", "re", "enum", "signal", "threading", "dataclasses", "typing", "inspect",
+    "json.decoder", "collections", "warnings", "importlib", "libcontainer.lsm.apparmor",
+    "libcontainer.lsm.selinux"}
 
 
 def test_create_run_kill_delete_import_no_pluggy_logging_or_traceback(cli, bundle, tmp_path):  # noqa: F811

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable
 
 from .. import syscalls
 from ..configs.mount import EXT_COPYUP
@@ -39,6 +38,10 @@ from ..syscalls import (
 )
 from . import copyup, fstype, procguard, safepath
 from .safepath import clean, fd_path
+
+TYPE_CHECKING = False  # collections.abc is not imported at run time: annotations stay strings
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _ATIME_ENUM = MS_NOATIME | MS_RELATIME | MS_STRICTATIME
 _ATIME = _ATIME_ENUM | MS_NODIRATIME

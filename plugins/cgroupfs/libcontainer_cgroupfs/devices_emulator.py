@@ -13,7 +13,7 @@ mode; otherwise every line is an allow exception.
 
 from __future__ import annotations
 
-from collections import namedtuple
+from operator import itemgetter
 
 from libcontainer.record import field, record
 
@@ -32,11 +32,24 @@ def _perm_string(perms) -> str:
     return "".join(c for c in "rwm" if c in perms)
 
 
-class Rule(namedtuple("Rule", "type major minor permissions allow")):
-    """One rule as written to devices.allow/deny (immutable: a namedtuple, not a frozen
-    dataclass, so that writing rules does not import dataclasses)."""
+class Rule(tuple):
+    """One rule as written to devices.allow/deny: an immutable tuple with named fields
+    (what namedtuple would make, without importing collections for it)."""
 
     __slots__ = ()
+    _fields = ("type", "major", "minor", "permissions", "allow")
+
+    def __new__(cls, type: str, major: int, minor: int, permissions: str, allow: bool):  # noqa: A002
+        return tuple.__new__(cls, (type, major, minor, permissions, allow))
+
+    type = property(itemgetter(0))
+    major = property(itemgetter(1))
+    minor = property(itemgetter(2))
+    permissions = property(itemgetter(3))
+    allow = property(itemgetter(4))
+
+    def __repr__(self) -> str:
+        return "Rule(" + ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self, strict=True)) + ")"
 
     def cgroup_string(self) -> str:
         def num(n):
