@@ -6,6 +6,7 @@ import os
 
 from . import console
 from .errors import ContainerStartError
+from .init import cgroupjoin
 from .init.sync import Channel, SyncError
 from .process import kill_and_reap
 
@@ -17,7 +18,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     """
     parent, child = Channel.pair()
     console_conn, own_conn = console.connect(process)  # runc's --console-socket
-    join_fds = _open_join_files(cgroup_manager)
+    join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     try:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
@@ -71,20 +72,3 @@ def _reap(pid: int) -> None:
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
         return
     raise SyncError(f"exec: the process joining the container failed (status {status})")
-
-
-def _open_join_files(cgroup_manager) -> list[int]:
-    """The container's ``tasks`` descriptors (CgroupManager.join_files), for a process that
-    moves itself into the cgroups without the RCU grace period a move by PID costs;
-    [] (a backend without them, a cgroup that is gone) leaves it to ``apply``."""
-    files = getattr(cgroup_manager, "join_files", None) if cgroup_manager is not None else None
-    paths = files() if files is not None else None
-    fds: list[int] = []
-    try:
-        for path in paths or ():
-            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
-    except OSError:
-        for fd in fds:
-            os.close(fd)
-        return []
-    return fds

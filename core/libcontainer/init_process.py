@@ -17,7 +17,7 @@ import os
 from . import console, hooks, syscalls
 from . import namespaces as ns
 from .errors import ContainerStartError
-from .init import process_setup
+from .init import cgroupjoin, process_setup
 from .init.sync import Channel, SyncError
 from .process import kill_and_reap
 
@@ -109,7 +109,7 @@ def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
     in its cgroup (``placed``: CLONE_INTO_CGROUP) is not moved at all -- even a move to
     where a task already is costs that grace period. Otherwise ``apply(pid)`` moves it.
     """
-    fds = [] if placed else _open_join_files(cgroup_manager)
+    fds = [] if placed else cgroupjoin.open_files(cgroup_manager, create=True)
     try:
         if not placed and not fds:
             cgroup_manager.apply(pid)
@@ -117,25 +117,6 @@ def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
     finally:
         for fd in fds:
             os.close(fd)
-
-
-def _open_join_files(cgroup_manager) -> list[int]:
-    """Descriptors of the backend's ``join_files``, once ``apply(-1)`` created the
-    directories; [] (no such files, or one that cannot be opened) leaves it to ``apply``."""
-    files = getattr(cgroup_manager, "join_files", None)
-    paths = files() if files is not None else None
-    if not paths:
-        return []
-    cgroup_manager.apply(-1)
-    fds: list[int] = []
-    try:
-        for path in paths:
-            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
-    except OSError:
-        for fd in fds:
-            os.close(fd)
-        return []
-    return fds
 
 
 def _clone(sc, flags: int, config, cgroup_manager) -> tuple[int, bool]:

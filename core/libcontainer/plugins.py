@@ -435,42 +435,26 @@ def _call_pluggy(namespace: str, name: str, hook: str, kwargs: dict):
 
 
 def _statfs_type(path: str) -> int | None:
-    """``statfs(2).f_type`` of ``path`` (os.statvfs does not expose it): through the
-    native module, or ctypes where it was built without ``fstatfs_type``."""
+    """``statfs(2).f_type`` of ``path`` (os.statvfs does not expose it), None if unknown.
+
+    The native module answers; rootfs.fstype (whose package imports the whole rootfs code,
+    ~20 modules) only for a module built without ``fstatfs_type``.
+    """
     from . import _nsenter
 
     native = getattr(_nsenter, "fstatfs_type", None)
-    if native is not None:
-        try:
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        except OSError:
-            return None
+    try:
+        if native is None:
+            from .rootfs import fstype
+
+            return fstype.magic_of_path(path)
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
         try:
             return native(fd)
-        except OSError:
-            return None
         finally:
             os.close(fd)
-    import ctypes
-
-    try:
-        # the process's own symbols (libc is loaded): ctypes.util.find_library would cost
-        # every `pyrunc delete` ~10 ms of imports (subprocess, tempfile, shutil)
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.statfs  # noqa: B018 - AttributeError if the main program does not export it
-    except (OSError, AttributeError):
-        try:
-            import ctypes.util
-
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        except OSError:
-            return None
-    buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes on 64-bit Linux
-    if libc.statfs(os.fsencode(path), buf) != 0:
+    except OSError:
         return None
-    # f_type is the first member: a long on the 64-bit ABIs (32 bits on s390x/32-bit).
-    word = ctypes.c_long if ctypes.sizeof(ctypes.c_long) == 8 else ctypes.c_int
-    return ctypes.cast(buf, ctypes.POINTER(word))[0] & 0xFFFFFFFF
 
 
 def _mountinfo_fstype(mountinfo: str, mountpoint: str) -> str | None:

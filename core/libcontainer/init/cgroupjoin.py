@@ -25,3 +25,27 @@ def join(fds) -> bool:
         finally:
             os.close(fd)
     return bool(fds)
+
+
+def open_files(cgroup_manager, create: bool) -> list[int]:
+    """Descriptors of the backend's ``join_files`` (the runtime's side), close-on-exec.
+
+    ``create``: make the directories first (``apply(-1)``: a new init's cgroups); an exec
+    joins cgroups that exist. [] -- a backend without such files, or one that cannot be
+    opened (a cgroup that is gone) -- leaves the move to ``apply(pid)``.
+    """
+    files = getattr(cgroup_manager, "join_files", None) if cgroup_manager is not None else None
+    paths = files() if files is not None else None
+    if not paths:
+        return []
+    if create:
+        cgroup_manager.apply(-1)
+    fds: list[int] = []
+    try:
+        for path in paths:
+            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return []
+    return fds
