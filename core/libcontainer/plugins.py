@@ -103,35 +103,36 @@ def _stevedore_cache_file() -> str:
     for entry in sys.path:
         h.update(entry.encode("utf-8"))
         h.update(pack(mtime(entry)))
+        names = _names(entry)  # one listing for both suffixes (the stdlib's has ~200 names)
         for suffix in (".dist-info", ".egg-info"):
-            for ep_file in _entry_point_files(entry, suffix):
+            for ep_file in _entry_point_files(entry, suffix, names):
                 h.update(ep_file.encode("utf-8"))
                 h.update(pack(mtime(ep_file)))
     base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     return os.path.join(base, _CACHE_DIR, h.hexdigest())
 
 
-def _entry_point_files(entry: str, suffix: str):
+def _names(entry: str) -> list[str]:
+    """The names in directory ``entry``, in the order glob sees them ([] if unreadable)."""
+    try:
+        with os.scandir(entry or os.curdir) as it:
+            return [item.name for item in it]
+    except OSError:
+        return []
+
+
+def _entry_point_files(entry: str, suffix: str, names: list[str] | None = None):
     """``glob.iglob(os.path.join(entry, "*" + suffix, "entry_points.txt"))``, same paths in
     the same order (stevedore hashes them), without importing glob, fnmatch and contextlib:
-    the directories of ``entry`` (hidden ones excluded) named ``*suffix`` that hold the file."""
+    the names in ``entry`` (hidden ones excluded) matching ``*suffix`` under which the file
+    exists -- a name that is not a directory (or a link to one) has no such file, so glob's
+    directory test is implied. ``names``: ``_names(entry)``, when the caller has it."""
     if any(c in entry for c in "*?["):  # glob would take these for a pattern
         import glob
 
         yield from glob.iglob(os.path.join(entry, "*" + suffix, "entry_points.txt"))
         return
-    names = []
-    try:
-        with os.scandir(entry or os.curdir) as it:
-            for item in it:
-                try:
-                    if item.is_dir():
-                        names.append(item.name)
-                except OSError:
-                    pass
-    except OSError:
-        return
-    for name in names:
+    for name in _names(entry) if names is None else names:
         if name[0] != "." and name.endswith(suffix):
             path = os.path.join(entry, name, "entry_points.txt")
             if os.path.lexists(path):
