@@ -108,24 +108,34 @@ class Container:
             os.mkfifo(fifo, 0o622)
             os.chmod(fifo, 0o622)  # not the umask's: an init that dropped root must open it to write
         networks = self._network_strategies()
+        before = dict(self._saved)
+
+        def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now
+            self._saved.update(
+                id=self.id,
+                init_process_pid=pid,
+                init_process_start=st.process_start_time(pid),
+                created=time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
+                cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
+                namespace_paths={},
+            )
+            self._save(dumped=True)  # dumped while the init built its rootfs
+
         try:
-            pid = start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
-                             container_id=self.id, while_waiting=self._dump_config)
+            start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
+                       container_id=self.id, while_waiting=self._dump_config, when_ready=record)
         except BaseException:
             if fifo is not None:
                 os.unlink(fifo)
+            if self._saved.get("init_process_pid") != before.get("init_process_pid"):
+                self._saved = before  # recorded, then the execve failed: no state of a start
+                try:
+                    os.unlink(os.path.join(self.state_dir, st.STATE_FILE))
+                except FileNotFoundError:
+                    pass
             self._cleanup_resources()
             raise
         self.init_process = process
-        self._saved.update(
-            id=self.id,
-            init_process_pid=pid,
-            init_process_start=st.process_start_time(pid),
-            created=time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
-            cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
-            namespace_paths={},
-        )
-        self._save(dumped=True)  # dumped while the init built its rootfs
 
     def exec(self) -> None:
         """Release an init waiting in the created state (runc's `start`)."""

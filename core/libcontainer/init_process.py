@@ -23,12 +23,14 @@ from .process import kill_and_reap
 
 
 def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, networks=(),
-               container_id: str = "", while_waiting=None) -> int:
+               container_id: str = "", while_waiting=None, when_ready=None) -> int:
     """Clone the init and bring it to the point where it waits on the exec FIFO -- or, with
     no FIFO (``fifo_path`` None: a run without hooks), to where it has exec'd the program.
 
     Returns the init's PID (in our PID namespace). The caller owns the child: it is ours to
-    wait for. ``while_waiting`` is called once the child has all it needs from us and builds
+    wait for. ``when_ready(pid)`` is called once the init is ready -- without a FIFO, while
+    it execs the program, which we wait for next. ``while_waiting`` is called once the
+    child has all it needs from us and builds
     its rootfs on its own: the caller's bookkeeping then costs no time of its own.
     """
     sc = syscalls.get()
@@ -85,6 +87,8 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
             "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
         console.receive_master(parent, process)
+        if when_ready is not None:
+            when_ready(pid)
         if ready.get("closing") or fifo_fd < 0:
             # the native finisher let go of its end, or the init exec'd the program (its end
             # is close-on-exec; a failed execve reports an error instead)

@@ -63,5 +63,8 @@ def test_failed_execve_after_ready_fails_run_and_leaves_nothing(rootfs, state_ro
         with pytest.raises(ContainerStartError, match="[Ee]xec format error"):
             container.run(Process(args=["/notanelf"]))
         assert container.status() == Status.STOPPED
+        # recorded while the init exec'd, then taken back: no state of a start that failed
+        assert not os.path.exists(os.path.join(container.state_dir, "state.json"))
+        assert container.init_pid is None
     finally:
         container.destroy()

@@ -9,6 +9,7 @@ so the caller can wait for it like any process it started.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -21,6 +22,7 @@ from . import cgroupjoin, process_setup, security
 
 def main(config, process, chan, init_pid: int, console_conn=None, join_fds=()) -> None:
     """Entry point of the forked child. Never returns."""
+    gc.disable()  # a short life until execve: a collection would only copy-on-write the heap
     try:
         sec = security.Security(config, process, chan)  # needs the host's files: before joining
         _join(config, init_pid)

@@ -8,6 +8,7 @@ the module named for it; this file only fixes their order.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -18,6 +19,7 @@ from . import cgroupjoin, finisher, namespaces_setup, process_setup, security
 
 def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
     """Entry point in the child. Never returns."""
+    gc.disable()  # a short life until execve: a collection would only copy-on-write the heap
     try:
         _init(config, process, chan, fifo_fd, container_id, console_conn)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
