@@ -25,7 +25,6 @@ import struct
 import termios
 
 from . import syscalls
-from .rootfs import fstype
 from .syscalls import MS_BIND
 
 # <asm-generic/ioctls.h>; Python's termios lacks the pty ones
@@ -121,6 +120,11 @@ def _ptmx() -> str:
 
 def mount_console(slave: int) -> None:
     """Bind the slave over /dev/console (created if missing, never through a symlink)."""
+    # already loaded by the init (rootfs imports it before pivot_root): no file is searched
+    # here, after it. The runtime's own process, which imports this module to pass the
+    # console along, need not load the rootfs code before the clone.
+    from .rootfs import fstype
+
     fd = os.open("/dev/console", os.O_NOFOLLOW | os.O_CREAT | os.O_CLOEXEC | os.O_NOCTTY | os.O_RDONLY,
                  0o666)
     try:
