@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 
-from . import console, hooks, syscalls
+from . import console, syscalls
 from . import namespaces as ns
 from .errors import ContainerStartError
-from .init import cgroupjoin, process_setup
+from .init import cgroupjoin
 from .init.sync import Channel, SyncError
 from .process import kill_and_reap
 
@@ -59,7 +59,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     try:
         # id maps written; a staged start (joins by path, time ns) hands over the real init
         pid = process.pid = ns.settle_init(parent, config, pid)
-        process_setup.write_oom_score_adj(pid, config, process)
+        write_oom_score_adj(pid, config, process)
         # "go" first: the child prepares (LSM, capabilities, seccomp backend) and makes its
         # first mounts while we create its cgroups; "join" (with the cgroups' descriptors,
         # see _place) before its cgroup namespace or a cgroup mount; "cgroups" (limits set,
@@ -82,7 +82,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         if while_waiting is not None:
             while_waiting()
         ready = parent.serve_until("ready", {
-            "hooks": lambda msg: hooks.serve_prestart(parent, config, container_id, pid),
+            "hooks": lambda msg: _serve_prestart(parent, config, container_id, pid),
             "console": lambda msg: None,  # the pty master rides along; taken below
             "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
@@ -177,3 +177,23 @@ def _seccomp_listener(chan, config, container_id: str, pid: int) -> None:
 
     notify.handle(chan, config, container_id, "creating", pid, pid)
 
+
+def write_oom_score_adj(pid: int, config, process) -> None:
+    """Written for the init from outside, before it goes on.
+
+    In a new user namespace the init has no privilege over the host's view of itself, so
+    it could raise its score but never lower it; runc writes it before the namespaces too.
+    """
+    oom = process.oom_score_adj if process.oom_score_adj is not None else config.oom_score_adj
+    if oom is None:
+        return
+    with open(f"/proc/{pid}/oom_score_adj", "w") as f:
+        f.write(str(oom))
+
+
+def _serve_prestart(chan, config, container_id: str, pid: int) -> None:
+    """The init asks for the runtime's hooks: libcontainer.hooks only for a config with
+    hooks (the init, which imports it anyway, is not waiting for our import)."""
+    from . import hooks
+
+    hooks.serve_prestart(chan, config, container_id, pid)

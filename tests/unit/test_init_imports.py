@@ -198,8 +198,10 @@ def test_the_init_preloads_what_its_config_needs_later():
 
 
 def test_the_runtime_clones_before_loading_the_rootfs_code():
-    """init_process (and the console it passes along) do not import libcontainer.rootfs:
-    the init imports it itself, right after the clone, while the runtime sets up cgroups."""
+    """init_process (and the console it passes along) import none of the init's own code
+    (rootfs, process setup, users, the hooks runner): the init imports it itself, right after
+    the clone, while the runtime sets up its cgroups."""
     mods = _modules_after("import libcontainer.init_process, libcontainer.console, libcontainer.container")
     assert not {m for m in mods if m == "libcontainer.rootfs" or m.startswith("libcontainer.rootfs.")}
-    assert "libcontainer.init.standard" not in mods
+    assert not {"libcontainer.init.standard", "libcontainer.init.process_setup", "libcontainer.hooks",
+                "libcontainer.user", "libcontainer.userns"} & mods

@@ -196,19 +196,6 @@ def set_rlimit(rl) -> None:
         raise OSError(getattr(e, "errno", None) or 1, f"error setting rlimit type {rl.type}: {e}") from None
 
 
-def write_oom_score_adj(pid: int, config, process) -> None:
-    """Parent side: written for the init from outside, before it goes on.
-
-    In a new user namespace the init has no privilege over the host's view of itself, so
-    it could raise its score but never lower it; runc writes it before the namespaces too.
-    """
-    oom = process.oom_score_adj if process.oom_score_adj is not None else config.oom_score_adj
-    if oom is None:
-        return
-    with open(f"/proc/{pid}/oom_score_adj", "w") as f:
-        f.write(str(oom))
-
-
 def lookup(arg0: str, env: list[str], cwd: str) -> str:
     if "/" in arg0:
         target = arg0 if arg0.startswith("/") else os.path.join(cwd or "/", arg0)
