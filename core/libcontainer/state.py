@@ -94,3 +94,17 @@ def process_state(pid: int) -> str | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     return data[data.rindex(b")") + 2 :].split()[0].decode()
+
+
+def annotations(labels: list[str]) -> tuple[str, dict[str, str]]:
+    """runc's utils.Annotations: the ``bundle`` label apart, the rest as annotations."""
+    bundle, out = "", {}
+    for label in labels or []:
+        key, sep, value = label.partition("=")
+        if not sep:
+            continue
+        if key == "bundle":
+            bundle = value
+        else:
+            out[key] = value
+    return bundle, out

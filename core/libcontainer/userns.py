@@ -8,6 +8,16 @@ until the parent has written them, and only then becomes root in its namespace.
 from __future__ import annotations
 
 
+def running_in_user_ns() -> bool:
+    """True unless we are in the initial user namespace (whose uid_map is the identity)."""
+    try:
+        with open("/proc/self/uid_map") as f:
+            fields = f.read().split()
+    except OSError:
+        return False
+    return fields[:3] != ["0", "0", "4294967295"]
+
+
 def _write(pid: int, name: str, text: str) -> None:
     try:
         with open(f"/proc/{pid}/{name}", "w") as f:

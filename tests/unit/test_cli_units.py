@@ -63,7 +63,9 @@ def test_ps_filter_keeps_header_and_container_pids():
 
 
 def test_annotations_and_state_shape():
-    bundle, ann = saved.annotations(["a=b", "bundle=/x", "c=d=e", "junk"])
+    from libcontainer.state import annotations
+
+    bundle, ann = annotations(["a=b", "bundle=/x", "c=d=e", "junk"])
     assert bundle == "/x" and ann == {"a": "b", "c": "d=e"}
 
 

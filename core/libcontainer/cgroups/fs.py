@@ -1,5 +1,5 @@
 """Filesystem helpers both cgroup backends (v1 cgroupfs, v2 fs2) need alike: reading cgroup
-files the way runc parses them, and removing cgroup trees."""
+files the way runc parses them, moving a process in, and removing cgroup trees."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ def read_uint(directory: str, name: str) -> int:
         return parse_uint(text)
     except ValueError:
         raise ValueError(f"unable to parse {text!r} as a uint from Cgroup file {os.path.join(directory, name)}") from None
+
+
+def enter(path: str, pid: int, write) -> None:
+    """Write ``pid`` to ``path``/cgroup.procs with the backend's ``write``; EINVAL can be
+    transient while the task is mid-exit or still being forked: a few retries."""
+    for attempt in range(5):
+        try:
+            write(path, "cgroup.procs", pid)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EINVAL or attempt == 4:
+                raise
+            time.sleep(0.03)
 
 
 def rmdir_tree(path: str, deadline: float) -> None:

@@ -110,10 +110,10 @@ def process_spec(args, bundle: str) -> dict:
 def cmd_exec(args) -> int:
     from libcontainer import Process
     from libcontainer.specconv import process_from_spec
+    from libcontainer.state import annotations
 
     from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
     from .create_run import _forward_signals
-    from .saved import annotations
 
     pid_file = absolute(args.pid_file)
     console_socket = absolute(args.console_socket)  # load_spec chdirs to the bundle; runc does not

@@ -181,25 +181,11 @@ def container(root: str, container_id: str, *, backend: bool = False):
     return Container(container_id, state_dir, config, cgroup_manager=manager, saved=saved)
 
 
-def annotations(labels: list[str]) -> tuple[str, dict[str, str]]:
-    """runc's utils.Annotations: the ``bundle`` label apart, the rest as annotations."""
-    bundle, out = "", {}
-    for label in labels or []:
-        key, sep, value = label.partition("=")
-        if not sep:
-            continue
-        if key == "bundle":
-            bundle = value
-        else:
-            out[key] = value
-    return bundle, out
-
-
 def oci_state(c, status: str, *, owner: str | None = None) -> dict:
     """runc's containerState, keys in runc's order; pid 0 once stopped."""
     saved = c.state()
     cfg = saved.get("config") or {}
-    bundle, ann = annotations(cfg.get("labels") or [])
+    bundle, ann = st.annotations(cfg.get("labels") or [])
     out = {
         "ociVersion": cfg.get("version", ""),
         "id": c.id,

@@ -15,6 +15,7 @@ import stat
 from .. import namespaces as ns
 from .. import syscalls
 from ..syscalls import MS_BIND
+from ..userns import running_in_user_ns
 from . import safepath
 from .safepath import clean, fd_path
 
@@ -30,16 +31,6 @@ DEV_SYMLINKS = (
 
 def needs_setup_dev(config) -> bool:
     return not any(m.device == "bind" and clean(m.destination) == "/dev" for m in config.mounts or ())
-
-
-def running_in_user_ns() -> bool:
-    """True unless we are in the initial user namespace (whose uid_map is the identity)."""
-    try:
-        with open("/proc/self/uid_map") as f:
-            fields = f.read().split()
-    except OSError:
-        return False
-    return fields[:3] != ["0", "0", "4294967295"]
 
 
 def _bind_node(root_fd: int, parent_fd: int, name: str, node) -> None:

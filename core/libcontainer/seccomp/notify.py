@@ -24,15 +24,9 @@ SECCOMP_FD_NAME = "seccompFd"
 def oci_state(config, container_id: str, status: str, init_pid: int) -> dict:
     """The container's OCI state (runc's currentOCIState): bundle and annotations come
     from the config's labels."""
-    bundle, annotations = "", {}
-    for label in config.labels or ():
-        key, sep, value = label.partition("=")
-        if not sep:
-            continue
-        if key == "bundle":
-            bundle = value
-        else:
-            annotations[key] = value
+    from ..state import annotations as _annotations
+
+    bundle, annotations = _annotations(config.labels)
     state = {"ociVersion": OCI_VERSION, "id": container_id, "status": status, "pid": init_pid,
              "bundle": bundle}
     if annotations:

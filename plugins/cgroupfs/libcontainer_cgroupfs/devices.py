@@ -7,17 +7,10 @@ and so does ``skip_devices`` (parent cgroups, updates that must not touch the ru
 
 from __future__ import annotations
 
+from libcontainer.userns import running_in_user_ns as running_in_userns
+
 from . import fscommon as fs
 from .subsystem import Subsystem, res
-
-
-def running_in_userns() -> bool:
-    try:
-        with open("/proc/self/uid_map") as f:
-            fields = f.read().split()
-    except OSError:
-        return False
-    return fields[:3] != ["0", "0", "4294967295"]
 
 
 class DevicesGroup(Subsystem):

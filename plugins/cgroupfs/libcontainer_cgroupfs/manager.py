@@ -16,7 +16,7 @@ import errno
 import os
 import time
 
-from libcontainer.cgroups.fs import rmdir_tree
+from libcontainer.cgroups.fs import enter, rmdir_tree
 from libcontainer.cgroups.manager import CgroupManager, FreezerState
 from libcontainer.errors import ConfigError
 
@@ -27,15 +27,7 @@ DRIVER = "cgroupfs"
 
 
 def _enter(path: str, pid: int) -> None:
-    """Write ``pid`` to cgroup.procs; EINVAL can be transient while a task is mid-exit/fork."""
-    for attempt in range(5):
-        try:
-            fs.write(path, "cgroup.procs", pid)
-            return
-        except OSError as exc:
-            if exc.errno != errno.EINVAL or attempt == 4:
-                raise
-            time.sleep(0.03)
+    enter(path, pid, fs.write)
 
 
 def _resolve(cgroup, explicit, mountinfo, proc_cgroup) -> dict[str, str]:

@@ -15,15 +15,9 @@ from __future__ import annotations
 import os
 import resource
 
+from libcontainer.userns import running_in_user_ns as running_in_userns
+
 from .devicefilter import compile_rules
-
-
-def running_in_userns() -> bool:
-    try:
-        with open("/proc/self/uid_map") as f:
-            return f.read().split()[:3] != ["0", "0", "4294967295"]
-    except OSError:
-        return False
 
 
 def _can_skip_error(r) -> bool:
