@@ -205,3 +205,11 @@ def test_the_runtime_clones_before_loading_the_rootfs_code():
     assert not {m for m in mods if m == "libcontainer.rootfs" or m.startswith("libcontainer.rootfs.")}
     assert not {"libcontainer.init.standard", "libcontainer.init.process_setup", "libcontainer.hooks",
                 "libcontainer.user", "libcontainer.userns"} & mods
+
+
+def test_fs2_manager_imports_no_controller_until_it_sets_or_reads_one():
+    """`pyrunc delete`/`kill`/`state` on a cgroup v2 host: the manager, the freezer, no limits."""
+    mods = _modules_after("import libcontainer_fs2.manager")
+    loaded = {m for m in mods if m.startswith("libcontainer_fs2.")}
+    assert loaded <= {"libcontainer_fs2.manager", "libcontainer_fs2.freezer", "libcontainer_fs2.fscommon",
+                      "libcontainer_fs2.paths"}, loaded

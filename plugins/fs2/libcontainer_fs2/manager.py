@@ -14,19 +14,15 @@ import errno
 import os
 import time
 
-from libcontainer.cgroups.fs import rmdir_tree
+from libcontainer.cgroups.fs import enter, rmdir_tree
 from libcontainer.cgroups.manager import CgroupManager, FreezerState
 from libcontainer.errors import ConfigError
 
-from . import cpu, cpuset, devices, hugetlb, io, memory, pids, psi, rdma, unified
 from . import freezer as _freezer
 from . import fscommon as fs
 from . import paths as _paths
 
 DRIVER = "fs2"
-#: Controllers whose limits ``set`` writes, in runc's order (devices and freezer are not
-#: controllers on v2: a BPF program and cgroup.freeze in every non-root cgroup).
-LIMITS = (pids, memory, io, cpu, cpuset, hugetlb, rdma)
 #: Files the owner of a delegated cgroup must be able to write (cgroup v2 delegation).
 DELEGATE_FALLBACK = ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads")
 #: signal.SIGKILL, without importing signal (and its enum) for every manager
@@ -34,15 +30,18 @@ SIGKILL = 9
 
 
 def _enter(path: str, pid: int) -> None:
-    """Write ``pid`` to cgroup.procs; EINVAL can be transient for a task still being forked."""
-    for attempt in range(5):
-        try:
-            fs.write(path, "cgroup.procs", pid)
-            return
-        except OSError as exc:
-            if exc.errno != errno.EINVAL or attempt == 4:
-                raise
-            time.sleep(0.03)
+    enter(path, pid, fs.write)
+
+
+def _limits() -> tuple:
+    """The controllers whose limits ``set`` writes, in runc's order (devices and freezer are
+    not controllers on v2: a BPF program and cgroup.freeze in every non-root cgroup).
+
+    Imported on first use: `pyrunc delete`, `kill` and `state` never write or read a limit.
+    """
+    from . import cpu, cpuset, hugetlb, io, memory, pids, rdma
+
+    return pids, memory, io, cpu, cpuset, hugetlb, rdma
 
 
 def needed_controllers(r) -> dict[str, str]:
@@ -50,7 +49,9 @@ def needed_controllers(r) -> dict[str, str]:
     out: dict[str, str] = {}
     if r is None:
         return out
-    for module in (*LIMITS, unified):
+    from . import unified
+
+    for module in (*_limits(), unified):
         for ctrl, field in module.wanted(r).items():
             out.setdefault(ctrl, field)
     return out
@@ -58,6 +59,8 @@ def needed_controllers(r) -> dict[str, str]:
 
 def validate(r) -> None:
     """Every check that can be made without the kernel; raises ConfigError naming the field."""
+    from . import cpu, io, memory, unified
+
     memory.validate(r)
     cpu.validate(r)
     io.validate(r)
@@ -242,6 +245,8 @@ class Fs2Manager(CgroupManager):
             return
         validate(resources)
         _paths.enable_controllers(self.mountpoint, self.dir_path, needed_controllers(resources))
+        from . import cpu, cpuset, devices, hugetlb, io, memory, pids, rdma, unified
+
         path = self.dir_path
         pids.set(path, resources)
         memory.set(path, resources)
@@ -264,7 +269,9 @@ class Fs2Manager(CgroupManager):
         st = Stats()
         path = self.dir_path
         errors = []
-        for module in (pids, memory, io, cpu, cpuset, hugetlb, rdma):
+        from . import psi
+
+        for module in _limits():
             try:
                 module.stats(path, st)
             except FileNotFoundError:
@@ -279,6 +286,8 @@ class Fs2Manager(CgroupManager):
         return st
 
     def oom_kill_count(self) -> int:
+        from . import memory
+
         return memory.oom_kill_count(self.dir_path)
 
     def notify_oom(self):
