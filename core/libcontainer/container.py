@@ -109,8 +109,11 @@ class Container:
             os.chmod(fifo, 0o622)  # not the umask's: an init that dropped root must open it to write
         networks = self._network_strategies()
         before = dict(self._saved)
+        recorded = False
 
         def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now
+            nonlocal recorded
+            recorded = True
             self._saved.update(
                 id=self.id,
                 init_process_pid=pid,
@@ -127,7 +130,7 @@ class Container:
         except BaseException:
             if fifo is not None:
                 os.unlink(fifo)
-            if self._saved.get("init_process_pid") != before.get("init_process_pid"):
+            if recorded:
                 self._saved = before  # recorded, then the execve failed: no state of a start
                 try:
                     os.unlink(os.path.join(self.state_dir, st.STATE_FILE))

@@ -28,10 +28,10 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     no FIFO (``fifo_path`` None: a run without hooks), to where it has exec'd the program.
 
     Returns the init's PID (in our PID namespace). The caller owns the child: it is ours to
-    wait for. ``when_ready(pid)`` is called once the init is ready -- without a FIFO, while
-    it execs the program, which we wait for next. ``while_waiting`` is called once the
-    child has all it needs from us and builds
-    its rootfs on its own: the caller's bookkeeping then costs no time of its own.
+    wait for. ``while_waiting`` is called once the child has all it needs from us and builds
+    its rootfs on its own, so the caller's bookkeeping costs no time of its own;
+    ``when_ready(pid)`` once the init is ready -- without a FIFO, while it execs the
+    program, which we wait for next.
     """
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
@@ -40,7 +40,8 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     try:
         console_conn, own_conn = console.connect(process)  # runc's --console-socket
     except BaseException:
-        os.close(fifo_fd)
+        if fifo_fd >= 0:
+            os.close(fifo_fd)
         raise
     try:
         pid, placed = _clone(sc, flags, config, cgroup_manager)
