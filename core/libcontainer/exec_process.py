@@ -1,10 +1,20 @@
-"""The parent's side of `exec`: start an additional process in a running container."""
+"""The parent's side of `exec`: start an additional process in a running container.
+
+A PID namespace applies to children only, so the process cannot simply fork and join it.
+Where we may (root in the initial user namespace, no time namespace to join), the runtime
+itself enters the container's PID namespace for its children (setns on its own thread
+leaves its own PID alone), forks once, and returns to its own: the child is born in the
+container's PID namespace and joins the others itself. Otherwise the child joins them all
+and clones once more with CLONE_PARENT (setns_init.py), runc's two-step way, at the price
+of a second fork of this interpreter.
+"""
 
 from __future__ import annotations
 
 import os
 
-from . import console
+from . import console, syscalls
+from . import namespaces as ns
 from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
@@ -14,18 +24,30 @@ from .process import kill_and_reap
 def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "") -> int:
     """Fork a child that joins the container; return the PID of the process in it.
 
-    The returned process is our own child (CLONE_PARENT), so ``process.wait()`` works.
+    The returned process is our own child (forked straight, or with CLONE_PARENT), so
+    ``process.wait()`` works.
     """
     parent, child = Channel.pair()
     console_conn, own_conn = console.connect(process)  # runc's --console-socket
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     try:
-        pid = os.fork()
+        direct, own_pidns = _enter_pidns(config, init_pid)
+        pid = -1
+        try:
+            pid = os.fork()
+        finally:
+            if own_pidns is not None and pid != 0:
+                try:
+                    _leave_pidns(own_pidns)
+                except BaseException:
+                    if pid > 0:
+                        kill_and_reap(pid)
+                    raise
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import setns_init
 
             parent.close()
-            setns_init.main(config, process, child, init_pid, console_conn, join_fds)
+            setns_init.main(config, process, child, init_pid, console_conn, join_fds, direct=direct)
     finally:
         for fd in join_fds:
             os.close(fd)
@@ -34,11 +56,13 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     child.close()
     target = None
     try:
-        msg = parent.expect("pid")
-        target = msg["pid"]
+        if direct:  # born in the container's PID namespace: our child already
+            target, pid = pid, None
+        else:
+            target = parent.expect("pid")["pid"]
+            _reap(pid)
+            pid = None
         process.pid = target
-        _reap(pid)
-        pid = None
         if cgroup_manager is not None and not join_fds:  # else it moved itself
             cgroup_manager.apply(target)
         parent.send("go")
@@ -65,6 +89,43 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     finally:
         parent.close()
     return target
+
+
+def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:
+    """Make the init's PID namespace the one of our next child. Returns (whether one fork
+    serves, our own PID namespace's descriptor to come back with, if we left it).
+
+    Coming back needs CAP_SYS_ADMIN over our own PID namespace, which only root in the
+    initial user namespace is sure to have; a time namespace, too, applies to children only
+    and stays with the two-step way. A container in our PID namespace needs no second fork.
+    """
+    if ns.find(config.namespaces, "NEWTIME") is not None:
+        return False, None
+    if ns.find(config.namespaces, "NEWPID") is None:
+        return True, None
+    from .userns import running_in_user_ns
+
+    if os.geteuid() != 0 or running_in_user_ns():
+        return False, None
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        target = os.open(f"/proc/{init_pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            syscalls.get().setns(target, ns.CLONE_FLAGS["NEWPID"])
+        finally:
+            os.close(target)
+    except OSError:
+        os.close(own)
+        return False, None  # the two-step way reports what is wrong, if anything
+    return True, own
+
+
+def _leave_pidns(own: int) -> None:
+    """Our children's PID namespace is ours again (the library may fork more)."""
+    try:
+        syscalls.get().setns(own, ns.CLONE_FLAGS["NEWPID"])
+    finally:
+        os.close(own)
 
 
 def _reap(pid: int) -> None:

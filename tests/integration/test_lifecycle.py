@@ -95,11 +95,22 @@ def _read(path):
         return f.read()
 
 
-def test_exec_joins_every_namespace_and_returns_status(running, tmp_path):
+@pytest.mark.parametrize("route", ["one fork", "two-step"])
+def test_exec_joins_every_namespace_and_returns_status(running, tmp_path, route, monkeypatch):
+    """Both ways into the PID namespace (exec_process.py): the runtime's own setns for its
+    child, undone after the fork, or the child's setns and a CLONE_PARENT clone."""
+    from libcontainer import exec_process
+
+    if route == "two-step":
+        monkeypatch.setattr(exec_process, "_enter_pidns", lambda config, init_pid: (False, None))
     _, container, init = running
     out = open(tmp_path / "exec.out", "w+")
     proc = Process(args=["/bin/sh", "-c", "echo $$; hostname; sleep 0.3; exit 3"], stdout=out, stderr=out)
     container.start(proc)
+    # our children's PID namespace is ours again
+    assert os.readlink("/proc/self/ns/pid_for_children") == os.readlink("/proc/self/ns/pid")
+    with open(f"/proc/{proc.pid}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid()  # our child: wait() works
     for ns in ("mnt", "uts", "ipc", "pid", "net"):
         assert os.readlink(f"/proc/{proc.pid}/ns/{ns}") == os.readlink(f"/proc/{init.pid}/ns/{ns}"), ns
     assert proc.pid in container.processes() and init.pid in container.processes()

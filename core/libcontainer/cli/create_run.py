@@ -92,6 +92,8 @@ def _create(args, *, detach: bool, run: bool):
     cid, config, process, pid_file = _prepare(args, detach=detach)
     # runc's setupIO: a foreground terminal needs ours, before anything is created
     term = tty.Foreground() if process.terminal and not detach else None
+    if term is not None:
+        term.size_for(process)
     try:
         container = Factory(args.root).create(cid, config)
     except BaseException:

@@ -69,12 +69,10 @@ def process_spec(args, bundle: str) -> dict:
             raise CliError(f"invalid JSON in {args.process}: {e}") from None
         validate_process(proc)
         return proc
-    import copy
-
     from .common import load_spec
 
     _, spec = load_spec(bundle)
-    proc = copy.deepcopy(spec.get("process") or {})
+    proc = spec.get("process") or {}  # a fresh parse, ours to change (no deepcopy: ~2 ms of imports)
     proc["args"] = list(args.exec_args)
     if args.cwd:
         proc["cwd"] = args.cwd
@@ -134,6 +132,8 @@ def cmd_exec(args) -> int:
         process.console_socket = console_socket
     fds.apply(process, args.preserve_fds, listen=False)
     term = tty.Foreground() if process.terminal and not args.detach else None
+    if term is not None:
+        term.size_for(process)
     try:
         container.start(process)  # an init already exists: this is runc's setns process
         if term is not None:

@@ -14,13 +14,12 @@ Three cases, checked before anything is created (runc's checkTerminal, same word
 
 from __future__ import annotations
 
-import fcntl
 import os
-import struct
-import termios
-import tty as _tty
 
 from .common import CliError
+
+# termios, struct and the stdlib's tty (~1 ms a fresh process) are imported by the methods
+# of Foreground: `check` runs on every create, run and exec, a terminal on few of them.
 
 
 def check(terminal: bool, console_socket: str | None, detach: bool) -> None:
@@ -57,6 +56,9 @@ class Foreground:
 
     def attach(self, master: int) -> None:
         """Take the master (ours to close), go raw, start copying both ways."""
+        import termios
+        import tty as _tty
+
         self.master = master
         attrs = termios.tcgetattr(master)
         attrs[1] &= ~termios.ONLCR  # runc's console.ClearONLCR: the host terminal does that
@@ -73,23 +75,48 @@ class Foreground:
         self._out = threading.Thread(target=_copy, args=(master, 1), daemon=True)
         self._out.start()
 
+    def size(self) -> tuple[int, int]:
+        """(rows, columns) of our terminal; (0, 0) where it has none."""
+        import fcntl
+        import struct
+        import termios
+
+        try:
+            ws = fcntl.ioctl(self.host, termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+        except OSError:
+            return 0, 0
+        rows, cols = struct.unpack("HHHH", ws)[:2]
+        return rows, cols
+
+    def size_for(self, process) -> None:
+        """Give the container's terminal our size from its start: its init sets it on the
+        pty before the program runs, where a resize after the master arrives would race
+        the program's first look at it (`stty size` printing nothing)."""
+        if not (process.console_height and process.console_width):
+            process.console_height, process.console_width = self.size()
+
     def resize(self) -> None:
         """The container's terminal takes the size of ours (runc's tty.resize)."""
         if self.master is None:
             return
-        try:
-            ws = fcntl.ioctl(self.host, termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
-            rows, cols = struct.unpack("HHHH", ws)[:2]
-            if rows and cols:
+        import fcntl
+        import struct
+        import termios
+
+        rows, cols = self.size()
+        if rows and cols:
+            try:
                 fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        except OSError:
-            pass
+            except OSError:
+                pass
 
     def close(self, timeout: float = 5.0) -> None:
         """After the process ended: let the output drain (EIO once every slave is closed)."""
         if self._out is not None:
             self._out.join(timeout)
         if self._saved is not None:
+            import termios
+
             try:
                 termios.tcsetattr(self.host, termios.TCSANOW, self._saved)
             except termios.error:

@@ -4,7 +4,9 @@ Forked from the runtime, the child opens every namespace of the container's init
 (after the mount namespace is joined, the host's /proc is out of reach), joins them user
 namespace first, then clones once more with CLONE_PARENT: the joined PID namespace only
 applies to children, and CLONE_PARENT makes that grandchild a direct child of the runtime,
-so the caller can wait for it like any process it started.
+so the caller can wait for it like any process it started. When the runtime could fork
+it straight into the container's PID namespace (``direct``, see exec_process.py), there is
+no second clone: the child already is that process.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
 from . import cgroupjoin, process_setup, security
 
 
-def main(config, process, chan, init_pid: int, console_conn=None, join_fds=()) -> None:
+def main(config, process, chan, init_pid: int, console_conn=None, join_fds=(), direct: bool = False) -> None:
     """Entry point of the forked child. Never returns."""
     gc.disable()  # a short life until execve: a collection would only copy-on-write the heap
     try:
         sec = security.Security(config, process, chan)  # needs the host's files: before joining
-        _join(config, init_pid)
+        _join(config, init_pid)  # the PID namespace, when direct, is ours already: skipped
+        if direct:
+            _in_container(config, process, chan, console_conn, sec, join_fds)
         pid = syscalls.get().clone(CLONE_PARENT)
         if pid == 0:
             _in_container(config, process, chan, console_conn, sec, join_fds)

@@ -13,7 +13,7 @@ mode; otherwise every line is an allow exception.
 
 from __future__ import annotations
 
-from operator import itemgetter
+from _operator import itemgetter  # the C one: operator.py costs a create ~0.5 ms more
 
 from libcontainer.record import field, record
 
