@@ -110,6 +110,13 @@ class Container:
         networks = self._network_strategies()
         before = dict(self._saved)
         recorded = False
+        started: dict[int, str | None] = {}
+
+        def while_waiting() -> None:  # the init builds its rootfs: our bookkeeping meanwhile
+            self._dump_config()
+            # the start time is the clone's, so read it now: once the init is ready it may be
+            # exec'ing, and a read of /proc/PID/stat waits for an execve to finish (~1.5 ms)
+            started[process.pid] = st.process_start_time(process.pid)
 
         def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now
             nonlocal recorded
@@ -117,7 +124,7 @@ class Container:
             self._saved.update(
                 id=self.id,
                 init_process_pid=pid,
-                init_process_start=st.process_start_time(pid),
+                init_process_start=started[pid] if pid in started else st.process_start_time(pid),
                 created=time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
                 cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
                 namespace_paths={},
@@ -126,7 +133,7 @@ class Container:
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
-                       container_id=self.id, while_waiting=self._dump_config, when_ready=record)
+                       container_id=self.id, while_waiting=while_waiting, when_ready=record)
         except BaseException:
             if fifo is not None:
                 os.unlink(fifo)
