@@ -154,7 +154,8 @@ def _warm_init_modules() -> None:
     again (~5 ms each). A long-lived caller (the library API) pays it once this way, and a
     one-shot CLI call pays it on the other core, in parallel with the child.
     """
-    from .init import standard  # noqa: F401
+    from . import hooks  # noqa: F401 - the init's, for a config with hooks
+    from .init import finisher, standard  # noqa: F401 - finisher: for an init with an exec FIFO
     from .rootfs import cgroupmount  # noqa: F401
 
 
