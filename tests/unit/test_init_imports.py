@@ -31,6 +31,14 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
+def test_the_init_leaves_hooks_and_the_finisher_to_the_configs_using_them():
+    """A run without hooks has no exec FIFO either: its init imports neither (standard.py
+    imports them first thing when needed, before a join by path could change its view)."""
+    mods = _modules_after("import libcontainer.init.standard")
+    assert "libcontainer.init.standard" in mods
+    assert not mods & {"libcontainer.hooks", "libcontainer.init.finisher"}
+
+
 def test_init_modules_import_none_of_the_heavy_ones():
     mods = _modules_after(
         "import libcontainer.init.standard, libcontainer.init.setns_init, libcontainer.init.sync\n"
