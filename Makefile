@@ -33,6 +33,8 @@ $(VENV)/.installed: deps setup.cfg setup.py pyproject.toml $(wildcard native/*.c
 	# finder for these flat layouts that costs every pyrunc process ~20 ms of start-up
 	$(PY) -m pip install -q $(foreach p,$(PLUGINS),-e plugins/$(p)) -e tests/example_plugin \
 	  --config-settings editable_mode=compat
+	# the runtime's modules in one file, served by one finder (core/libcontainer/codecache.py)
+	$(PY) -c 'from libcontainer import codecache; codecache.build()'
 	touch $@
 
 # best effort: without them (no network...) the engine tests are skipped with the reason

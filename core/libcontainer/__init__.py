@@ -7,6 +7,13 @@ pluggy or stevedore when they do not use them.
 
 __version__ = "0.1.0"
 
+import os as _os  # noqa: E402
+
+if _os.environ.get("LIBCONTAINER_CODECACHE") != "0":  # "0": every module by Python's own import
+    from . import codecache as _codecache  # the runtime's modules from one file (see there)
+
+    _codecache.install()
+
 _LAZY = {
     "Factory": ("libcontainer.factory", "Factory"),
     "Container": ("libcontainer.container", "Container"),

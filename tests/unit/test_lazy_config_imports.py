@@ -28,8 +28,9 @@ ABSENT_PARTS = {
     "libcontainer.configs.iopriority", "libcontainer.configs.personality", "libcontainer.configs.timeoffset",
     "libcontainer.configs.idmap", "libcontainer.consts",
 }
-#: Standard modules the config side once pulled for a type annotation or one call.
-STDLIB = {"collections", "collections.abc", "importlib", "math", "errno", "fcntl"}
+#: Standard modules the config side once pulled for a type annotation or one call (not
+#: fcntl any more: `import libcontainer` takes it for the code cache's descriptor).
+STDLIB = {"collections", "collections.abc", "importlib", "math", "errno"}
 
 
 def _modules_after(code: str) -> set[str]:

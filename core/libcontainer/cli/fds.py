@@ -39,9 +39,14 @@ def preserved(count: int, base: int) -> list[int]:
     """runc: each of base..base+count-1 must be open (stat'ed through /proc/self/fd)."""
     if count < 0:
         raise CliError("--preserve-fds must not be negative")
+    from libcontainer.codecache import owned_fds
+
+    ours = owned_fds()  # held above the range the caller uses; never passed as theirs
     out = []
     for fd in range(base, base + count):
         try:
+            if fd in ours:
+                raise OSError(9, "bad file descriptor")
             os.stat(f"/proc/self/fd/{fd}")
         except OSError as e:
             raise CliError(f"unable to stat preserved-fd {fd - base} (of {count}): "

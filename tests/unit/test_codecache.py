@@ -1,0 +1,127 @@
+"""libcontainer/codecache.py: the runtime's modules served from one file, never a stale one.
+
+Each test builds a cache into its own directory, with a backend-like package of its own
+(``libcontainer_cachetest``) next to libcontainer and the real backends, and imports in a
+fresh interpreter that has the automatic install switched off (LIBCONTAINER_CODECACHE=0)
+and installs that cache itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PRELUDE = """
+import json, os, sys
+from libcontainer import codecache
+ok = codecache.install(sys.argv[1])
+"""
+
+
+@pytest.fixture
+def tree(tmp_path):
+    pkg = tmp_path / "site" / "libcontainer_cachetest"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "m.py").write_text("X = 1\n\ndef where():\n    return __file__\n")
+    return tmp_path
+
+
+def _run(tree, code: str, cache=None) -> dict:
+    env = dict(os.environ, LIBCONTAINER_CODECACHE="0",
+               PYTHONPATH=os.pathsep.join([str(tree / "site"), *sys.path]))
+    cache = cache or str(tree / "cache.bin")
+    out = subprocess.run([sys.executable, "-c", PRELUDE + code, cache], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _build(tree) -> int:
+    return _run(tree, "print(json.dumps(codecache.build(sys.argv[1])))")
+
+
+def _loader_of(name: str) -> str:
+    return f"type(sys.modules[{name!r}].__spec__.loader).__name__"
+
+
+def test_modules_come_from_the_cache_with_their_usual_attributes(tree):
+    assert _build(tree) > 100  # libcontainer, the backends and the test package
+    got = _run(tree, f"""
+import inspect
+import libcontainer.cli.main, libcontainer.rootfs, libcontainer_cachetest.m as m
+print(json.dumps([ok, {_loader_of('libcontainer.cli.main')}, {_loader_of('libcontainer_cachetest.m')},
+                  libcontainer.cli.main.__file__, libcontainer.rootfs.__path__, m.X, m.where(),
+                  inspect.getsource(m).startswith("X = 1"), libcontainer.rootfs.__package__]))
+""")
+    ok, main_loader, m_loader, main_file, rootfs_path, x, where, source, package = got
+    assert ok and main_loader == m_loader == "_Loader"
+    assert main_file.endswith(os.path.join("libcontainer", "cli", "main.py"))
+    assert rootfs_path[0].endswith(os.path.join("libcontainer", "rootfs")) and package == "libcontainer.rootfs"
+    assert x == 1 and where == str(tree / "site" / "libcontainer_cachetest" / "m.py") and source
+
+
+def test_an_edited_source_is_imported_from_the_source(tree):
+    _build(tree)
+    (tree / "site" / "libcontainer_cachetest" / "m.py").write_text("X = 22\n")  # new size and mtime
+    got = _run(tree, f"import libcontainer_cachetest.m as m; print(json.dumps([m.X, {_loader_of('libcontainer_cachetest.m')}]))")
+    assert got == [22, "SourceFileLoader"]
+
+
+def test_a_descriptor_renumbered_under_it_is_not_read(tree):
+    """The init dup2()s descriptors into place: a cache fd that now names another file is
+    noticed (device and inode) and the import falls back to the source."""
+    _build(tree)
+    got = _run(tree, """
+cache = next(f for f in sys.meta_path if isinstance(f, codecache._Cache))
+other = os.open(sys.executable, os.O_RDONLY)
+os.dup2(other, cache.fd)
+import libcontainer_cachetest.m as m
+print(json.dumps([ok, m.X]))
+""")
+    assert got == [True, 1]
+
+
+def test_no_cache_another_pythons_or_a_broken_one_changes_nothing(tree):
+    assert _run(tree, "print(json.dumps(ok))") is False  # not built
+    (tree / "cache.bin").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00garbage")
+    assert _run(tree, "print(json.dumps(ok))") is False
+    _run(tree, """
+import marshal
+head = marshal.dumps({"magic": b"\\0\\0\\r\\n", "modules": {}})
+open(sys.argv[1], "wb").write(len(head).to_bytes(8, "little") + head)
+print("{}")""")
+    assert _run(tree, "print(json.dumps([ok, 'libcontainer_cachetest.m' in sys.modules]))") == [False, False]
+
+
+def test_the_package_installs_the_cache_unless_told_not_to(tree):
+    """import libcontainer installs the default cache when there is one; "0" keeps it off."""
+    if not os.path.exists(__import__("libcontainer.codecache").codecache.cache_path()):
+        pytest.skip("no code cache built in this tree (make venv builds it)")
+    code = "import sys, libcontainer; print(any(type(f).__name__ == '_Cache' for f in sys.meta_path))"
+    env = {k: v for k, v in os.environ.items() if k != "LIBCONTAINER_CODECACHE"}
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(env, LIBCONTAINER_CODECACHE="0"))
+    assert on.stdout.strip() == "True" and off.stdout.strip() == "False"
+
+
+def test_the_descriptor_stays_out_of_the_callers_range(tree):
+    """--preserve-fds and LISTEN_FDS pass the caller's 3, 4, ... on: ours is above them,
+    close-on-exec, and the CLI never takes it for one of the caller's."""
+    _build(tree)
+    got = _run(tree, """
+import fcntl
+from libcontainer.cli import fds
+fd = codecache.owned_fds().pop()
+try:
+    fds.preserved(1, fd)
+    refused = False
+except Exception as e:
+    refused = "unable to stat preserved-fd 0" in str(e)
+print(json.dumps([ok, fd, bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC), refused]))
+""")
+    assert got[0] and got[1] >= 512 and got[2] and got[3]
