@@ -25,7 +25,8 @@ deps:
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: deps setup.cfg setup.py pyproject.toml $(wildcard native/*.c native/*.h) $(wildcard plugins/*/setup.cfg) tests/example_plugin/setup.cfg
+# deps order-only: a phony prerequisite would make every `make` (and vm-test's own) reinstall
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml $(wildcard native/*.c native/*.h) $(wildcard plugins/*/setup.cfg) tests/example_plugin/setup.cfg | deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	$(PY) -m pip install -q -e '.[seccomp,test]'
