@@ -59,7 +59,7 @@ sys.exit(main())
 
 
 def _warm_entry_point_cache() -> None:
-    """stevedore writes its cache file once per sys.path; the first process may scan."""
+    """The entry-point cache is written once per sys.path; the first process may scan."""
     subprocess.run([sys.executable, "-c", "from libcontainer import plugins; plugins._groups()"], check=True)
 
 
