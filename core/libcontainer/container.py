@@ -45,6 +45,11 @@ class Container:
     def init_pid(self) -> int | None:
         return self._saved.get("init_process_pid") or None
 
+    def init_alive(self) -> bool:
+        """Whether the recorded init still runs (not a zombie, nor a recycled PID): the
+        first thing status() asks, without the freezer's answer."""
+        return self._init_alive()
+
     def _init_alive(self) -> bool:
         pid = self.init_pid
         if not pid:

@@ -260,6 +260,15 @@ def test_delete_created_and_force_delete_running(cli, bundle):
     assert _gone_or_zombie(pid)
     assert not os.path.exists(os.path.join(cli.root, "d2"))
     assert cgroup_dirs(cli.cgroup) == []
+    # paused: a frozen init cannot die until thawed, which delete -f does after the signal
+    cli.detached("run", "-d", "-b", bundle.dir, "d3")
+    pid = cli.state("d3")["pid"]
+    cli("pause", "d3", check=0)
+    assert cli.state("d3")["status"] == "paused"
+    cli("delete", "-f", "d3", check=0)
+    assert _gone_or_zombie(pid)
+    assert not os.path.exists(os.path.join(cli.root, "d3"))
+    assert cgroup_dirs(cli.cgroup) == []
 
 
 def test_kill_all_and_signal_names(cli, bundle):

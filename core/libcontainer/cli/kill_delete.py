@@ -95,34 +95,41 @@ def cmd_delete(args) -> int:
     status = str(container.status())
     if status == "stopped":
         container.destroy()
-    elif status == "created":
-        _kill_and_destroy(container)
-    elif args.force:
-        _kill_and_destroy(container)
+    elif status == "created" or args.force:
+        _kill_and_destroy(container, status)
     else:
         raise CliError(f"cannot delete container {cid} that is not stopped: {status}")
     return 0
 
 
-def _kill_and_destroy(container) -> None:
+def _kill_and_destroy(container, status: str) -> None:
     """runc's killContainer: SIGKILL, wait up to 10 s for the init to go, then destroy.
 
     runc polls in 100 ms sleeps; here the wait is a poll() on a pidfd of the init, which
     wakes the moment it exits, so `delete -f` costs the kernel's teardown and no more.
+    ``status``: the caller's, just taken (each status() reads /proc twice and the freezer).
     """
     pidfd = _init_pidfd(container)
     try:
-        if str(container.status()) == "paused":
-            # a frozen init cannot die: thaw it after the signal is queued
+        if status == "paused":
+            # a frozen init cannot die: signal every task (the backend freezes, signals and
+            # thaws: runc's signalAllProcesses), then thaw what may still be frozen
             try:
                 container.signal(signal_number("KILL"), all=True)
             except Exception:  # noqa: BLE001 - the init is killed below in any case
                 pass
-            container.resume()
-        try:
-            container.signal(signal_number("KILL"))
-        except Exception:  # noqa: BLE001 - it may have stopped meanwhile
-            pass
+            if str(container.status()) == "paused":
+                container.resume()
+        if pidfd is not None:
+            try:
+                os.kill(container.init_pid, signal_number("KILL"))  # alive a moment ago (_init_pidfd)
+            except ProcessLookupError:
+                pass  # gone meanwhile: the poll below returns at once
+        else:
+            try:
+                container.signal(signal_number("KILL"))
+            except Exception:  # noqa: BLE001 - it may have stopped meanwhile
+                pass
         if pidfd is not None:
             import select
 
@@ -152,7 +159,7 @@ def _init_pidfd(container) -> int | None:
         fd = os.pidfd_open(pid)
     except OSError:
         return None
-    if str(container.status()) == "stopped":  # gone, or the pid now names another process
+    if not container.init_alive():  # gone, or the pid now names another process
         os.close(fd)
         return None
     return fd
