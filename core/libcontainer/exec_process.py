@@ -107,7 +107,10 @@ def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:
 
     if os.geteuid() != 0 or running_in_user_ns():
         return False, None
-    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False, None
     try:
         target = os.open(f"/proc/{init_pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         try:
