@@ -48,19 +48,16 @@ class Container:
     def init_alive(self) -> bool:
         """Whether the recorded init still runs (not a zombie, nor a recycled PID): the
         first thing status() asks, without the freezer's answer."""
-        return self._init_alive()
-
-    def _init_alive(self) -> bool:
         pid = self.init_pid
         if not pid:
             return False
-        start = st.process_start_time(pid)
+        state, start = st.process_state_and_start(pid)
         if start is None or start != str(self._saved.get("init_process_start")):
             return False  # gone, or the PID was recycled by an unrelated process
-        return st.process_state(pid) not in ("Z", "X", None)
+        return state not in ("Z", "X")
 
     def status(self) -> Status:
-        if not self._init_alive():
+        if not self.init_alive():
             return Status.STOPPED
         if os.path.exists(os.path.join(self.state_dir, EXEC_FIFO)):
             return Status.CREATED
@@ -102,7 +99,7 @@ class Container:
         self._start_init(process, exec_now=False)
 
     def _start_init(self, process, exec_now: bool) -> None:
-        if self.init_pid and self._init_alive():
+        if self.init_pid and self.init_alive():
             raise ContainerRunning(self.id)
         from .init_process import start_init
 
@@ -160,7 +157,7 @@ class Container:
             if status == Status.STOPPED:
                 raise ContainerNotRunning(self.id)
             raise ContainerError(f"cannot start a container in the {status} state")
-        if not self._init_alive():
+        if not self.init_alive():
             raise ContainerError("cannot start a container that has stopped")
         fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)
         try:
@@ -210,7 +207,7 @@ class Container:
     def _pid_namespace_members(self) -> list[int]:
         """Without a cgroup, the container's processes are those in the init's PID namespace."""
         pid = self.init_pid
-        if not pid or not self._init_alive():
+        if not pid or not self.init_alive():
             return []
         try:
             target = os.readlink(f"/proc/{pid}/ns/pid")
@@ -316,7 +313,7 @@ class Container:
             self.init_process.wait()
             return
         for _ in range(1000):
-            if not self._init_alive():
+            if not self.init_alive():
                 return
             time.sleep(0.001)
 

@@ -74,26 +74,27 @@ class locked:  # noqa: N801 - used as the function-style context manager it was
         os.close(self._fd)
 
 
-def process_start_time(pid: int) -> str | None:
-    """Field 22 of /proc/PID/stat: tells a live init from a recycled PID."""
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
     except (FileNotFoundError, ProcessLookupError):
         return None
     # the command name may contain spaces and parentheses: split after the last ')'
-    fields = data[data.rindex(b")") + 2 :].split()
-    return fields[19].decode()
+    return data[data.rindex(b")") + 2 :].split()
 
 
-def process_state(pid: int) -> str | None:
-    """The one-letter state of /proc/PID/stat (Z for a zombie), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return data[data.rindex(b")") + 2 :].split()[0].decode()
+def process_start_time(pid: int) -> str | None:
+    """Field 22 of /proc/PID/stat: tells a live init from a recycled PID."""
+    fields = _stat_fields(pid)
+    return None if fields is None else fields[19].decode()
+
+
+def process_state_and_start(pid: int) -> tuple[str | None, str | None]:
+    """The one-letter state (Z for a zombie) and the start time, from one read."""
+    fields = _stat_fields(pid)
+    return (None, None) if fields is None else (fields[0].decode(), fields[19].decode())
 
 
 def annotations(labels: list[str]) -> tuple[str, dict[str, str]]:
