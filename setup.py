@@ -47,12 +47,15 @@ setup(
                 "native/nsenter.c",  # module definition: method table, constants
                 "native/args.c",
                 "native/ns.c",
+                "native/initplan.c",  # the native init: clone, then run a compiled plan
+                "native/initplan_fs.c",
+                "native/initplan_proc.c",
                 "native/mount.c",
                 "native/fd.c",
                 "native/caps.c",
                 "native/host.c",
             ],
-            depends=["native/nsenter.h", "native/nsenter_compat.h"],
+            depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h"],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=implicit-function-declaration"],
         )
     ],

@@ -60,8 +60,8 @@ nse_unshare(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
  * CLONE_INTO_CGROUP needs clone_args.cgroup, so both need clone3(2);
  * everything else uses the classic syscall, which also works under seccomp
  * profiles that answer clone3 with ENOSYS. */
-static pid_t
-raw_clone(uint64_t flags, int cgroup_fd)
+pid_t
+nse_raw_clone(uint64_t flags, int cgroup_fd)
 {
     if ((flags & CLONE_NEWTIME) || cgroup_fd >= 0) {
 #ifdef __NR_clone3
@@ -139,7 +139,7 @@ nse_clone(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
     /* Exactly os.fork()'s sequence: take the import lock & run before-fork
      * hooks, fork, then let the interpreter repair itself in each process. */
     PyOS_BeforeFork();
-    pid = raw_clone(flags, cgroup_fd);
+    pid = nse_raw_clone(flags, cgroup_fd);
     saved_errno = errno;
     if (pid == 0)
         PyOS_AfterFork_Child();

@@ -10,7 +10,7 @@
 #define KW(name) {#name, (PyCFunction)(void (*)(void))nse_##name, METH_VARARGS | METH_KEYWORDS, nse_##name##_doc}
 
 static PyMethodDef nse_methods[] = {
-    KW(setns), KW(unshare), KW(clone),
+    KW(setns), KW(unshare), KW(clone), KW(clone_init),
     KW(mount), KW(umount2), KW(pivot_root),
     KW(open_tree), KW(move_mount), KW(fsopen), KW(fsconfig), KW(fsmount), KW(mount_setattr),
     KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range), KW(fstatfs_type),

@@ -102,6 +102,11 @@ PyObject *raise_errno(int err, path_t *p1, path_t *p2);
 NSE_KW_FUNC(setns);
 NSE_KW_FUNC(unshare);
 NSE_KW_FUNC(clone);
+/* the fork()-like clone both clone() and clone_init() use */
+pid_t nse_raw_clone(uint64_t flags, int cgroup_fd);
+
+/* initplan.c: the native init */
+NSE_KW_FUNC(clone_init);
 
 /* mount.c: classic and new mount API */
 NSE_KW_FUNC(mount);

@@ -43,8 +43,10 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         if fifo_fd >= 0:
             os.close(fifo_fd)
         raise
+    native = None
     try:
-        pid, placed = _clone(sc, flags, config, cgroup_manager)
+        native = _native_plan(config, process, fifo_fd, child)
+        pid, placed = _clone(sc, flags, config, cgroup_manager, native and (native[0], child.fileno()))
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import standard
 
@@ -53,6 +55,8 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     finally:
         if fifo_fd >= 0:
             os.close(fifo_fd)
+        if native is not None and native[1] is not None:
+            os.close(native[1])
         if own_conn:
             console_conn.close()
     child.close()
@@ -79,7 +83,8 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         except BaseException:
             _raise_child_error(parent)  # the child's own failure explains ours better
             raise
-        _warm_init_modules()
+        if native is None:
+            _warm_init_modules()
         if while_waiting is not None:
             while_waiting()
         ready = parent.serve_until("ready", {
@@ -124,7 +129,16 @@ def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
             os.close(fd)
 
 
-def _clone(sc, flags: int, config, cgroup_manager) -> tuple[int, bool]:
+def _native_plan(config, process, fifo_fd: int, child) -> tuple[bytes, int | None] | None:
+    """The native init's plan and the finisher's memfd (init/plan.py), or None: Python init."""
+    from .init import plan
+
+    if not plan.enabled():
+        return None
+    return plan.compile(config, process, fifo_fd=fifo_fd, sync_fd=child.fileno())
+
+
+def _clone(sc, flags: int, config, cgroup_manager, native=None) -> tuple[int, bool]:
     """Clone the init, straight into its cgroup where the backend offers one (cgroup v2:
     CLONE_INTO_CGROUP), so it never runs outside its limits. Returns (pid, whether the
     child was born in its cgroup): then ``apply`` need not move it, and must not: even a
@@ -137,12 +151,18 @@ def _clone(sc, flags: int, config, cgroup_manager) -> tuple[int, bool]:
     """
     prepare = getattr(cgroup_manager, "prepare_clone", None)
     cgroup_fd = prepare() if prepare is not None and not ns.needs_staging(config.namespaces) else None
+
+    def clone(cgroup_fd: int = -1) -> int:
+        if native is None:
+            return sc.clone(flags, cgroup_fd)
+        return sc.clone_init(flags, cgroup_fd, *native)
+
     if cgroup_fd is None:
-        return sc.clone(flags), False
+        return clone(), False
     try:
-        return sc.clone(flags, cgroup_fd), True
+        return clone(cgroup_fd), True
     except OSError:
-        return sc.clone(flags), False
+        return clone(), False
     finally:
         os.close(cgroup_fd)  # in the parent and in the child alike
 

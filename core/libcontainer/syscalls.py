@@ -47,6 +47,10 @@ class LinuxSyscalls:
         # cgroup_fd >= 0: clone3 + CLONE_INTO_CGROUP; OSError (no child) where the kernel can't
         return _native().clone(flags, cgroup_fd)
 
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+        # as clone, but the child runs init/plan.py's native steps and never returns
+        return _native().clone_init(flags, cgroup_fd, plan, sync_fd)
+
     # -- mounts ----------------------------------------------------------------------------------
     def mount(self, source, target, fstype, flags=0, data=None):
         return _native().mount(source, target, fstype, flags, data)
@@ -158,6 +162,7 @@ _FD_RETURNING = ("open_tree", "fsopen", "fsmount", "openat2", "pidfd_open")
 _ALL_CAPS = (1 << 41) - 1
 _DEFAULTS = {
     "clone": 4242,
+    "clone_init": 4242,
     "capget": (_ALL_CAPS, _ALL_CAPS, 0),
     "cap_last_cap": 40,
     "prctl": 0,

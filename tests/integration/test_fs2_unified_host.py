@@ -291,6 +291,16 @@ class CloneSpy(syscalls.LinuxSyscalls):
             self.clones.append((cgroup_fd, target))
         return pid
 
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+        """The native init's clone (init/plan.py), refused and noted the same way."""
+        target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
+        if self.refuse and cgroup_fd >= 0:
+            self.clones.append((cgroup_fd, target))
+            raise OSError(errno.ENOSYS, "clone3 refused by the test")
+        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd)
+        self.clones.append((cgroup_fd, target))  # the native child never returns here
+        return pid
+
 
 def fds_on(pid, directory) -> list[str]:
     out = []

@@ -199,6 +199,11 @@ def test_mount_propagation_and_relabel(cfg):
         configs.Mount("/s", "/d", "bind", flags=0x1000, propagation_flags=[0x44000], relabel="z")
     ]
     assert_ok(cfg)
+    # each of MS_UNBINDABLE, MS_PRIVATE, MS_SLAVE, MS_SHARED, alone or with MS_REC (rslave...)
+    for flag in (1 << 17, 1 << 18, 1 << 19, 1 << 20):
+        for rec in (0, 0x4000):
+            cfg.mounts[0].propagation_flags = [flag | rec]
+            assert_ok(cfg)
     cfg.mounts[0].propagation_flags = [0x1]
     cfg.mounts[0].relabel = "q"
     assert {"mounts[0].propagation_flags[0]", "mounts[0].relabel"} <= set(fields_of(cfg))

@@ -167,6 +167,13 @@ class CloneSpy(syscalls.LinuxSyscalls):
             self.clones.append(target)
         return pid
 
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+        """The native init's clone (init/plan.py): its child never returns here."""
+        target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
+        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd)
+        self.clones.append(target)
+        return pid
+
 
 def test_init_born_in_its_cgroup(rootfs, state_root, tmp_path, cg, no_leaks):
     """CLONE_INTO_CGROUP on a pure v2 kernel, into a leaf whose parent has controllers on."""

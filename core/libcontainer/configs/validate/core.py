@@ -292,7 +292,7 @@ def intel_rdt(cfg, host):
 # --- mounts ------------------------------------------------------------------------
 
 _MS_REC = 0x4000
-_PROPAGATIONS = frozenset({0x8000, 0x10000, 0x40000, 0x100000})  # unbindable/private/slave/shared
+_PROPAGATIONS = frozenset({0x20000, 0x40000, 0x80000, 0x100000})  # MS_UNBINDABLE, MS_PRIVATE, MS_SLAVE, MS_SHARED
 
 
 def mounts(cfg, host):

@@ -1,0 +1,419 @@
+"""The init as a plan of native steps, for the configs simple enough to have one.
+
+A Python init is a fork of the runtime's interpreter: every line it runs writes reference
+counts into pages shared with its parent, ~700 copy-on-write faults and ~10 ms between
+clone and execve here -- the longest leg of ``pyrunc run``. For a config whose every step
+is a plain system call with its arguments known in advance, the runtime compiles those
+steps here, in the order init/standard.py takes them, and ``_nsenter.clone_init`` runs them
+in the child without ever returning to Python (native/initplan.c).
+
+:func:`compile` returns None for anything it does not cover -- a user namespace, joins by
+path, hooks, a terminal, seccomp, LSM labels, sysctls, extra files, copy-up, id-mapped or
+relabelled mounts, a destination that crosses a symlink in the rootfs... -- and the Python
+init runs as before. ``LIBCONTAINER_NATIVE_INIT=0`` turns the native init off.
+
+Differences that are deliberate: mount destinations are resolved with RESOLVE_NO_SYMLINKS
+(the compiler already checked the rootfs has no symlink on the way, so only one that
+appears later -- inside an earlier mount, or a race -- is refused, with ELOOP, where the
+Python init would follow it inside the root); the user and HOME are looked up in the
+rootfs's /etc/passwd and /etc/group before the clone (configs that mount over /etc keep
+the Python init).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from .. import namespaces as ns
+from ..configs.mount import EXT_COPYUP
+from ..syscalls import (
+    MS_BIND,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    MS_SLAVE,
+    PR_SET_DUMPABLE,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+)
+
+# step codes: native/initplan.c's enum
+PRCTL, EXPECT, SETSID, SETHOSTNAME, SETDOMAINNAME, RAW_MOUNT, OPEN_ROOT, MOUNT, JOIN, UNSHARE = range(1, 11)
+CGROUP_V1, MKNOD, SYMLINK, PIVOT, DEV_NULL, REMOUNT_RO, ROOT_RO, UMASK, RO_PATH, MASK_PATH = range(11, 21)
+MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC = range(21, 30)
+K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
+
+_NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
+_DEV_TYPES = {"c": 0o020000, "u": 0o020000, "b": 0o060000, "p": 0o010000}
+_DEFAULT_CG_FLAGS = 0x8 | 0x2 | 0x4  # MS_NOEXEC | MS_NOSUID | MS_NODEV
+
+
+# rootfs/fstype.py's magic numbers; rootfs/devices.py's links (this module must not import
+# the rootfs package: ~4 ms of imports the native init exists to spare)
+PROC_SUPER_MAGIC, SYSFS_MAGIC = 0x9FA0, 0x62656572
+_EXPECTED = {"proc": PROC_SUPER_MAGIC, "sysfs": SYSFS_MAGIC}
+_DEV_SYMLINKS = (("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self/fd/1", "stdout"),
+                 ("/proc/self/fd/2", "stderr"))
+_NOT_CONTROLLERS = {"rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods"}
+_CGROUP2_SUPER_MAGIC = 0x63677270
+_RESOLVE_IN_ROOT = 0x10 | 0x02  # RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+
+
+def _clean(path: str) -> str:
+    """safepath.clean: the lexical absolute form of a container path."""
+    return os.path.normpath("/" + path.lstrip("/"))
+
+
+def _is_under(path: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/") or "/"
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
+
+
+def _expected_magic(dest: str, mounted) -> int:
+    """procguard.expected_magic over (clean destination, device) pairs: the innermost
+    mount covering ``dest`` decides; 0 when it is not procfs or sysfs."""
+    best = None
+    for d, device in mounted:
+        if _is_under(dest, d) and (best is None or len(d) >= len(best[0])):
+            best = (d, device)
+    return 0 if best is None else _EXPECTED.get(best[1], 0)
+
+
+class Unsupported(Exception):
+    """This config needs the Python init."""
+
+
+class Plan:
+    """The byte string native/initplan.c decodes: u32 step, u16 nints, u16 nstrs, the
+    integers as i64, the strings as u32 length + bytes + NUL. strs[0] is the error prefix."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def add(self, code: int, ints=(), strs=(), prefix: str = "") -> None:
+        parts = self.parts
+        parts.append(_HEADER(code, len(ints), len(strs) + 1))
+        if ints:
+            parts.append(struct.pack(f"<{len(ints)}q", *[i - _WRAP if i >= _HALF else i for i in ints]))
+        for text in (prefix, *strs):
+            b = text.encode("utf-8", "surrogateescape")  # os.fsencode's encoding
+            if b"\0" in b:
+                raise Unsupported("NUL in a string")
+            parts.append(_LENGTH(len(b)))
+            parts.append(b + b"\0")
+
+    def bytes(self) -> bytes:
+        return b"".join(self.parts)
+
+
+_HEADER = struct.Struct("<IHH").pack
+_LENGTH = struct.Struct("<I").pack
+_HALF, _WRAP = 1 << 63, 1 << 64  # an unsigned 64-bit value (RLIM_INFINITY) travels as its i64 bits
+
+
+def enabled() -> bool:
+    return os.environ.get("LIBCONTAINER_NATIVE_INIT", "1") != "0"
+
+
+def compile(config, process, *, fifo_fd: int, sync_fd: int) -> tuple[bytes, int | None] | None:  # noqa: A001
+    """(the plan, the finisher's sealed memfd or None), or None when the Python init must
+    run this config. With an exec FIFO the native finisher holds the created state, as it
+    does after the Python init (init/finisher.py); the caller closes the memfd after the
+    clone."""
+    if not enabled():
+        return None
+    memfd = None
+    try:
+        _check_supported(config, process)
+        if fifo_fd >= 0:
+            from . import finisher
+
+            memfd = finisher.prepare(config, process)
+        return _compile(config, process, fifo_fd, memfd, sync_fd), memfd
+    except (Unsupported, OSError, LookupError, ValueError):
+        if memfd is not None:
+            os.close(memfd)
+        return None
+
+
+def _check_supported(config, process) -> None:
+    for n in config.namespaces or ():
+        if n.path or n.type not in _NEW_OK:
+            raise Unsupported(n.type)
+    if ns.find(config.namespaces, "NEWNS") is None or config.no_pivot_root:
+        raise Unsupported("no mount namespace / no pivot_root")
+    hooks = config.hooks
+    if hooks is not None and not hooks.is_empty():
+        raise Unsupported("hooks")
+    if (config.seccomp is not None or config.apparmor_profile or config.process_label or config.mount_label
+            or process.apparmor_profile or process.label):
+        raise Unsupported("seccomp or LSM")
+    if process.terminal or config.sysctl or getattr(process, "extra_files", None):
+        raise Unsupported("terminal, sysctls or extra files")
+    if config.root_propagation and config.root_propagation not in (MS_SLAVE | MS_REC, MS_PRIVATE | MS_REC):
+        raise Unsupported("root propagation")  # a shared one needs the parent mount's state
+    from ..userns import running_in_user_ns
+
+    if running_in_user_ns():
+        raise Unsupported("rootless")
+
+
+def _crosses_symlink(rootfs: str, path: str) -> bool:
+    """Does an existing component of ``path`` in the rootfs (as the host sees it before any
+    mount) be a symlink? The native steps never follow one."""
+    here = rootfs
+    for part in [p for p in path.split("/") if p not in ("", ".")]:
+        if part == "..":
+            return True
+        here = os.path.join(here, part)
+        try:
+            st = os.lstat(here)
+        except FileNotFoundError:
+            return False
+        if (st.st_mode & 0o170000) == 0o120000:
+            return True
+    return False
+
+
+def _mounts(plan: Plan, config, enter_cgroups) -> None:
+    mounted: list = []  # (clean destination, device), as the Python init's ctx.mounted
+    for m in config.mounts or ():
+        if (m.extensions or 0) & EXT_COPYUP or m.rec_attr is not None or m.id_mapping is not None or m.relabel:
+            raise Unsupported("mount extension")
+        dest = _clean(m.destination)
+        if _crosses_symlink(config.rootfs, dest):
+            raise Unsupported("symlink on the way")
+        prefix = f"error mounting {m.source!r} to rootfs at {m.destination!r}: "
+        props = list(m.propagation_flags or ())
+        flags = m.flags or 0
+        device = m.device
+        if device in ("cgroup", "cgroup2"):
+            enter_cgroups()
+        want = _expected_magic(dest, mounted)
+        if device in ("proc", "sysfs"):
+            plan.add(MOUNT, [K_SPECIAL, flags, want, _EXPECTED[device], 0, 0, *props],
+                     [dest, m.source or device, device, m.data or ""], prefix)
+        elif device == "cgroup":
+            _cgroup(plan, config, m, dest, mounted, prefix, want, props)
+        elif device == "bind" or flags & MS_BIND:
+            if _is_under(dest, "/proc"):
+                raise Unsupported("a bind inside /proc")  # the Python init applies the policy
+            remount = bool(flags & ~(MS_BIND | MS_REC | MS_REMOUNT) or m.cleared_flags)
+            plan.add(MOUNT, [K_BIND, flags, want, 0, int(remount), m.cleared_flags or 0, *props],
+                     [dest, m.source, "", ""], prefix)
+        elif device == "tmpfs":
+            plan.add(MOUNT, [K_TMPFS, flags, want, 0, 0, 0, *props], [dest, m.source or "tmpfs", "tmpfs", m.data or ""],
+                     prefix)
+        else:
+            if device != "mqueue" and _is_under(dest, "/proc"):
+                raise Unsupported("a mount inside /proc")
+            if dest == "/dev":
+                flags &= ~MS_RDONLY
+            plan.add(MOUNT, [K_OTHER, flags, want, 0, 0, 0, *props], [dest, m.source or device, device, m.data or ""],
+                     prefix)
+        mounted.append((dest, device))
+
+
+def _own_cgroups() -> set:
+    with open("/proc/self/cgroup") as f:
+        return {c for line in f.read().splitlines() for c in line.split(":", 2)[1].split(",")}
+
+
+def _v1_hierarchies() -> list[str]:
+    """cgroupmount.v1_hierarchies' input for native/initplan.c: per hierarchy (first mount
+    of each) its name, mountpoint, root and controllers; the init finds its own cgroup in
+    each from /proc/self/cgroup once it joined them."""
+    own = _own_cgroups()
+    out: list[str] = []
+    seen: set[str] = set()
+    with open("/proc/self/mountinfo") as f:
+        text = f.read()
+    for line in text.splitlines():
+        if " - cgroup " not in line:
+            continue
+        fields = line.split()
+        sep = fields.index("-", 6)
+        subs = [o for o in (fields[sep + 3] if len(fields) > sep + 3 else "").split(",")
+                if o and o not in _NOT_CONTROLLERS and not o.startswith("release_agent=") and o in own]
+        if not subs or any(x in seen for x in subs):
+            continue
+        seen.update(subs)
+        mountpoint = _unescape(fields[4])
+        out += [os.path.basename(mountpoint), mountpoint, _unescape(fields[3]), ",".join(subs)]
+    return out
+
+
+def _unescape(field: str) -> str:
+    if "\\" not in field:
+        return field
+    from ..rootfs.mountinfo import _unescape as unescape
+
+    return unescape(field)
+
+
+def _unified() -> bool:
+    """fstype.cgroup2_unified: is /sys/fs/cgroup itself a cgroup2 mount?"""
+    from .. import _nsenter
+
+    fd = os.open("/sys/fs/cgroup", os.O_PATH | os.O_CLOEXEC)
+    try:
+        return _nsenter.fstatfs_type(fd) == _CGROUP2_SUPER_MAGIC
+    finally:
+        os.close(fd)
+
+
+def _cgroup(plan: Plan, config, m, dest, mounted, prefix, want, props) -> None:
+    if _unified():
+        plan.add(MOUNT, [K_OTHER, m.flags or 0, want, 0, 0, 0, *props],
+                 [dest, m.source or "cgroup2", "cgroup2", m.data or ""], prefix)
+        return
+    # rootfs/cgroupmount.mount_v1: a tmpfs, then one entry per hierarchy
+    plan.add(MOUNT, [K_TMPFS, _DEFAULT_CG_FLAGS, want, 0, 0, 0, *props], [dest, "tmpfs", "tmpfs", "mode=755"], prefix)
+    mounted.append((dest, "tmpfs"))
+    cgroupns = ns.find(config.namespaces, "NEWCGROUP") is not None
+    plan.add(CGROUP_V1, [m.flags or 0, int(cgroupns), *props], [dest, *_v1_hierarchies()], prefix)
+
+
+def _devices(plan: Plan, config) -> None:
+    for node in config.devices or ():
+        if not node.path:
+            continue
+        path = _clean(node.path)
+        if path == "/dev/ptmx":
+            continue
+        if node.type not in _DEV_TYPES:
+            raise Unsupported("device type")
+        if _crosses_symlink(config.rootfs, os.path.dirname(path)):
+            raise Unsupported("symlink on the way")
+        plan.add(MKNOD, [_DEV_TYPES[node.type] | (node.file_mode & 0o7777), max(node.major, 0), max(node.minor, 0), node.uid,
+                  node.gid, 0],
+                 [path], f"error creating device nodes: {node.path}: ")
+    plan.add(SYMLINK, [1], ["/dev", "ptmx", "pts/ptmx"], "")
+    links = list(_DEV_SYMLINKS)
+    if os.path.exists("/proc/kcore"):
+        links.append(("/proc/kcore", "core"))
+    for src, name in links:
+        plan.add(SYMLINK, [0], ["/dev", name, src], "")
+
+
+def _user(config, process):
+    """The user, looked up in the rootfs's own files (as the init would after pivot_root)."""
+    from .. import user
+    from ..syscalls import get
+
+    for m in config.mounts or ():
+        d = _clean(m.destination)
+        if d in ("/", "/etc") or d.startswith("/etc/"):
+            raise Unsupported("a mount over /etc")
+    sc = get()
+    root_fd = os.open(config.rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        texts = []
+        for name in ("etc/passwd", "etc/group"):
+            try:  # inside the rootfs, as safepath.open_in_root: no symlink leads out
+                fd = sc.openat2(root_fd, name, os.O_RDONLY | os.O_CLOEXEC, 0, _RESOLVE_IN_ROOT)
+            except OSError:
+                texts.append(None)
+                continue
+            with open(fd, encoding="utf-8", errors="replace") as f:
+                texts.append([ln.strip() for ln in f.read().splitlines()])
+    finally:
+        os.close(root_fd)
+    exec_user = user.get_exec_user(process.user or "", texts[0], texts[1])
+    extra = user.get_additional_groups(process.additional_groups, texts[1])
+    exec_user.sgids = exec_user.sgids + [g for g in extra if g not in exec_user.sgids]
+    return exec_user
+
+
+def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int) -> bytes:
+    from .. import capabilities
+    from ..configs.rlimit import RLIMIT_TYPES
+
+    exec_user = _user(config, process)
+    env = list(process.env or [])
+    if not any(e.startswith("HOME=") and len(e) > 5 for e in env):
+        env = [e for e in env if not e.startswith("HOME=")] + [f"HOME={exec_user.home}"]
+    caps = capabilities.for_process(config, process)
+    rlimits = [(rl.type if isinstance(rl.type, int) else RLIMIT_TYPES[rl.type], rl.soft, rl.hard)
+               for rl in list(config.rlimits or ()) + list(process.rlimits or ())]
+    stdio = [-1 if fd is None else fd for fd in process.stdio_fds()]
+    if not process.args:
+        raise Unsupported("no args")
+
+    p = Plan()
+    p.add(PRCTL, [PR_SET_DUMPABLE, 0], (), "prctl: ")
+    if config.parent_death_signal:
+        p.add(PRCTL, [PR_SET_PDEATHSIG, config.parent_death_signal], (), "prctl: ")
+    p.add(EXPECT, (), ["go"], "")
+    p.add(SETSID)
+    if config.hostname:
+        p.add(SETHOSTNAME, (), [config.hostname], "sethostname: ")
+    if config.domainname:
+        p.add(SETDOMAINNAME, (), [config.domainname], "setdomainname: ")
+    rootfs = config.rootfs
+    p.add(RAW_MOUNT, [config.root_propagation or (MS_SLAVE | MS_REC), 0, 0, 0], ["", "/", "", ""], "")
+    p.add(RAW_MOUNT, [MS_BIND | MS_REC, 1, 0, 0], [rootfs, rootfs, "", ""], "")
+    p.add(OPEN_ROOT, (), [rootfs], "")
+
+    joined = []
+
+    def enter_cgroups() -> None:
+        if joined:
+            return
+        joined.append(True)
+        p.add(JOIN, (), ["join"], "")
+        if ns.find(config.namespaces, "NEWCGROUP") is not None:
+            p.add(UNSHARE, [ns.CLONE_FLAGS["NEWCGROUP"]], (), "unshare: ")
+
+    _mounts(p, config, enter_cgroups)
+    enter_cgroups()
+    p.add(EXPECT, (), ["cgroups"], "")
+    if not any(m.device == "bind" and _clean(m.destination) == "/dev" for m in config.mounts or ()):
+        _devices(p, config)
+        dev = True
+    else:
+        dev = False
+    p.add(PIVOT, (), [rootfs], "")
+    if dev:
+        p.add(DEV_NULL)
+    # finalize
+    for m in config.mounts or ():
+        if (m.flags or 0) & MS_RDONLY and (m.device == "tmpfs" or _clean(m.destination) == "/dev"):
+            p.add(REMOUNT_RO, [m.flags or 0], [_clean(m.destination)], "")
+    if config.readonlyfs:
+        p.add(ROOT_RO, (), (), "error setting rootfs as readonly: ")
+    p.add(UMASK, [config.umask if config.umask is not None else 0o022])
+    mounted = [(_clean(m.destination), m.device) for m in config.mounts or ()]
+    for path in config.readonly_paths or ():
+        p.add(RO_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't make {path!r} read-only: ")
+    for path in config.mask_paths or ():
+        p.add(MASK_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't mask path {path}: ")
+    # process_setup.prepare / apply
+    cwd = process.cwd or "/"
+    if process.cwd and process.cwd != "/":
+        p.add(MKDIR_CWD, (), [process.cwd], "")
+    for number, soft, hard in rlimits:
+        p.add(RLIMIT, [number, soft, hard], (), f"error setting rlimit type {number}: ")
+    umask = process.umask if process.umask is not None else config.umask
+    p.add(UMASK, [0o022 if umask is None else umask])  # process_setup.DEFAULT_UMASK
+    if stdio != [-1, -1, -1]:
+        p.add(STDIO, stdio)
+    if caps is not None:
+        p.add(BOUNDING, [caps.bounding, caps.last])
+        p.add(PRCTL, [8, 1], (), "prctl: ")  # PR_SET_KEEPCAPS
+    p.add(USER, [exec_user.uid, exec_user.gid, 1, *exec_user.sgids])
+    # what the init's getppid() says: 0 as the first process of a new PID namespace
+    parent_pid = 0 if ns.find(config.namespaces, "NEWPID") is not None else os.getpid()
+    if config.parent_death_signal:
+        p.add(PDEATHSIG, [config.parent_death_signal, parent_pid])
+    p.add(CHDIR, (), [cwd])
+    if caps is not None:
+        p.add(PRCTL, [8, 0], (), "prctl: ")
+        p.add(CAPS, [caps.effective, caps.permitted, caps.inheritable, caps.ambient, caps.last])
+    if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
+        p.add(PRCTL, [PR_SET_NO_NEW_PRIVS, 1], (), "prctl: ")
+    p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid, len(process.args)],
+          [*process.args, *env])
+    return p.bytes()

@@ -1,0 +1,364 @@
+/*
+ * initplan.c -- the container's init as native code: clone, then execute a plan.
+ *
+ * Why: a Python init is a fork of the runtime's interpreter, and every line it runs
+ * writes reference counts into pages it shares with its parent -- ~700 copy-on-write
+ * faults and ~10 ms before execve on the development VM, the longest leg of `run`.
+ * Here the child never returns to Python: clone_init() forks and the child walks a
+ * plan (a byte string the runtime compiled from the config, libcontainer/init/plan.py)
+ * of plain system calls, then execs the program or the native finisher.
+ *
+ * The plan only covers configs the compiler can prove simple (no user namespace, no
+ * joins by path, no hooks, terminal, seccomp or LSM labels...); anything else keeps the
+ * Python init. Each step does what the Python step of the same name does
+ * (init/standard.py's order), and a failure reports "[Errno N] <prefix><strerror>" on
+ * the sync socket exactly as the Python init's OSError would, then exits.
+ *
+ * Record layout (little-endian, see plan.py): u32 op, u16 nints, u16 nstrs,
+ * nints x i64, then nstrs x (u32 len, bytes, NUL).  strs[0] is always the error prefix.
+ *
+ * Runs in the forked child only: malloc and stdio are the child's own copies, the
+ * interpreter's locks are never touched again.
+ */
+#include "initplan.h"
+
+int sync_fd = -1;
+int root_fd = -1;
+static char rbuf[4096];
+static size_t rlen;
+/* descriptors that came with what is buffered: "join"'s may arrive with "go"'s bytes */
+static int pending[64];
+static int npending;
+
+/* ---- reporting --------------------------------------------------------------------- */
+
+void
+send_all(const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(sync_fd, s, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static size_t
+json_escape(char *out, size_t cap, const char *in)
+{
+    size_t o = 0;
+    for (; *in && o + 8 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* Report "[Errno N] <prefix><detail><strerror>" (err 0: "<prefix><detail>") and exit. */
+void
+plan_die(int err, const char *prefix, const char *fmt, ...)
+{
+    char text[2048], esc[4600], line[4700];
+    size_t n = 0;
+    va_list ap;
+    size_t body;
+    if (err)
+        n = (size_t)snprintf(text, sizeof(text), "[Errno %d] ", err);
+    body = n;
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", prefix ? prefix : "");
+    va_start(ap, fmt);
+    if (n < sizeof(text))
+        n += (size_t)vsnprintf(text + n, sizeof(text) - n, fmt, ap);
+    va_end(ap);
+    /* the system's words only where the text asks for them (ends in ": "), as
+     * OSError(errno, "<our words>: <strerror>") reads; else OSError(errno, "<our words>") */
+    if (err && n < sizeof(text) && (n == body || (n >= 2 && text[n - 2] == ':' && text[n - 1] == ' ')))
+        snprintf(text + n, sizeof(text) - n, "%s", strerror(err));
+    json_escape(esc, sizeof(esc), text);
+    n = (size_t)snprintf(line, sizeof(line), "{\"type\": \"error\", \"message\": \"%s\"}\n", esc);
+    send_all(line, n < sizeof(line) ? n : sizeof(line) - 1);
+    _exit(1);
+}
+
+
+/* ---- plan decoding ----------------------------------------------------------------- */
+
+int64_t
+arg_int(const struct op *op, int i)
+{
+    int64_t v;
+    memcpy(&v, op->ints + 8 * i, 8);
+    return v;
+}
+
+static const unsigned char *
+decode(const unsigned char *p, const unsigned char *end, struct op *op)
+{
+    uint32_t code;
+    uint16_t ni, ns;
+    int i;
+    if (end - p < 8)
+        plan_die(EINVAL, "init plan: ", "truncated record: ");
+    memcpy(&code, p, 4);
+    memcpy(&ni, p + 4, 2);
+    memcpy(&ns, p + 6, 2);
+    p += 8;
+    if ((size_t)(end - p) < 8u * ni || ns > MAX_STRS)
+        plan_die(EINVAL, "init plan: ", "truncated integers: ");
+    op->code = code;
+    op->nints = ni;
+    op->ints = p;
+    p += 8u * ni;
+    op->nstrs = ns;
+    for (i = 0; i < ns; i++) {
+        uint32_t len;
+        if (end - p < 4)
+            plan_die(EINVAL, "init plan: ", "truncated string: ");
+        memcpy(&len, p, 4);
+        p += 4;
+        if ((size_t)(end - p) < (size_t)len + 1 || p[len] != 0)
+            plan_die(EINVAL, "init plan: ", "bad string: ");
+        op->strs[i] = (const char *)p;
+        p += len + 1;
+    }
+    return p;
+}
+
+/* ---- the sync channel (init/sync.py's framing: one JSON object per line) ------------ */
+
+/* Read one line of the given type. Descriptors that ride along (SCM_RIGHTS, received
+ * close-on-exec) are kept in pending[] for the step that takes them (JOIN). */
+void
+expect(const char *prefix, const char *type)
+{
+    char want[128], *nl;
+    snprintf(want, sizeof(want), "\"type\": \"%s\"", type);
+    while ((nl = memchr(rbuf, '\n', rlen)) == NULL) {
+        union {
+            struct cmsghdr h;
+            char buf[CMSG_SPACE(sizeof(int) * 64)];
+        } cm;
+        struct iovec iov = {rbuf + rlen, sizeof(rbuf) - 1 - rlen};
+        struct msghdr mh;
+        struct cmsghdr *c;
+        ssize_t r;
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof(cm.buf);
+        if (iov.iov_len == 0)
+            plan_die(EMSGSIZE, prefix, "sync message too long: ");
+        r = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            _exit(1); /* the runtime is gone: nobody to tell */
+        for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                int k;
+                for (k = 0; k < n; k++) {
+                    int fd;
+                    memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+                    if (npending < 64)
+                        pending[npending++] = fd;
+                    else
+                        close(fd);
+                }
+            }
+        }
+        rlen += (size_t)r;
+    }
+    *nl = 0;
+    if (strstr(rbuf, want) == NULL)
+        plan_die(0, prefix, "unexpected message %.200s (wanted %s)", rbuf, type);
+    rlen -= (size_t)(nl + 1 - rbuf);
+    memmove(rbuf, nl + 1, rlen);
+}
+
+static void
+do_join(const struct op *op)
+{
+    int i;
+    expect(op->strs[0], op->strs[1]);
+    for (i = 0; i < npending; i++) {
+        if (write(pending[i], "0", 1) != 1)
+            FAIL(op);
+        close(pending[i]);
+    }
+    npending = 0;
+}
+
+static void __attribute__((noreturn))
+run_plan(const unsigned char *p, const unsigned char *end)
+{
+    static struct op op; /* large: not on the stack */
+    char b[64];
+    while (p < end) {
+        p = decode(p, end, &op);
+        errno = 0;
+        switch (op.code) {
+        case P_PRCTL:
+            if (prctl((int)arg_int(&op, 0), (unsigned long)arg_int(&op, 1), 0, 0, 0) < 0)
+                FAIL(&op);
+            break;
+        case P_EXPECT:
+            expect(op.strs[0], op.strs[1]);
+            break;
+        case P_SETSID:
+            setsid();
+            break;
+        case P_SETHOSTNAME:
+            if (sethostname(op.strs[1], strlen(op.strs[1])) < 0)
+                FAIL(&op);
+            break;
+        case P_SETDOMAINNAME:
+            if (setdomainname(op.strs[1], strlen(op.strs[1])) < 0)
+                FAIL(&op);
+            break;
+        case P_RAW_MOUNT:
+            if (mount(arg_int(&op, 1) ? op.strs[1] : NULL, op.strs[2], arg_int(&op, 2) ? op.strs[3] : NULL,
+                      (unsigned long)arg_int(&op, 0), arg_int(&op, 3) ? op.strs[4] : NULL) < 0)
+                FAIL(&op);
+            break;
+        case P_OPEN_ROOT:
+            root_fd = open(op.strs[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (root_fd < 0)
+                FAIL(&op);
+            break;
+        case P_MOUNT:
+            do_mount(&op);
+            break;
+        case P_JOIN:
+            do_join(&op);
+            break;
+        case P_UNSHARE:
+            if (unshare((int)arg_int(&op, 0)) < 0)
+                FAIL(&op);
+            break;
+        case P_CGROUP_V1:
+            do_cgroup_v1(&op);
+            break;
+        case P_MKNOD:
+            do_mknod(&op);
+            break;
+        case P_SYMLINK:
+            do_symlink(&op);
+            break;
+        case P_PIVOT:
+            do_pivot(&op);
+            break;
+        case P_DEV_NULL:
+            do_dev_null();
+            break;
+        case P_REMOUNT_RO:
+            do_remount_ro(&op);
+            break;
+        case P_ROOT_RO:
+            do_root_ro(&op);
+            break;
+        case P_UMASK:
+            umask((mode_t)arg_int(&op, 0));
+            break;
+        case P_RO_PATH:
+            do_ro_path(&op);
+            break;
+        case P_MASK_PATH:
+            do_mask_path(&op);
+            break;
+        case P_MKDIR_CWD:
+            do_mkdir_cwd(&op);
+            break;
+        case P_RLIMIT: {
+            struct rlimit rl = {(rlim_t)arg_int(&op, 1), (rlim_t)arg_int(&op, 2)};
+            if (setrlimit((int)arg_int(&op, 0), &rl) < 0)
+                FAIL(&op);
+            break;
+        }
+        case P_STDIO:
+            do_stdio(&op);
+            break;
+        case P_BOUNDING:
+            do_bounding(&op);
+            break;
+        case P_USER:
+            do_user(&op);
+            break;
+        case P_PDEATHSIG:
+            if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_int(&op, 0), 0, 0, 0) < 0)
+                FAIL(&op);
+            if (getppid() != (pid_t)arg_int(&op, 1))
+                kill(getpid(), SIGKILL);
+            break;
+        case P_CHDIR:
+            do_chdir(&op);
+            break;
+        case P_CAPS:
+            do_caps(&op);
+            break;
+        case P_EXEC:
+            do_exec(&op);
+        default:
+            plan_die(EINVAL, "init plan: ", "unknown step %u: ", op.code);
+        }
+    }
+    (void)b;
+    plan_die(EINVAL, "init plan: ", "no exec step: ");
+}
+
+NSE_DOC(clone_init,
+"clone_init(flags, cgroup_fd, plan, sync_fd)\n--\n\n"
+"Clone the container's init (as clone()) and run ``plan`` in the child:\n"
+"native steps compiled by libcontainer.init.plan, ending in execve.  The\n"
+"child never returns to Python; it reports a failure on ``sync_fd`` as an\n"
+"\"error\" message and exits.  Returns the child's pid in the parent.");
+
+PyObject *
+nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"flags", "cgroup_fd", "plan", "sync_fd", NULL};
+    uint64_t flags;
+    int cgroup_fd, fd;
+    Py_buffer plan;
+    pid_t pid;
+    int saved_errno;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&iy*i:clone_init", kwlist, u64_converter, &flags, &cgroup_fd,
+                                     &plan, &fd))
+        return NULL;
+    if (flags & ~(uint64_t)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET |
+                            CLONE_NEWCGROUP)) {
+        PyBuffer_Release(&plan);
+        PyErr_SetString(PyExc_ValueError, "clone_init(): only CLONE_NEW{NS,UTS,IPC,PID,NET,CGROUP} flags");
+        return NULL;
+    }
+    if (PySys_Audit("libcontainer._nsenter.clone", "Ki", (unsigned long long)flags, cgroup_fd) < 0) {
+        PyBuffer_Release(&plan);
+        return NULL;
+    }
+    PyOS_BeforeFork();
+    pid = nse_raw_clone(flags, cgroup_fd);
+    saved_errno = errno;
+    if (pid == 0) {
+        /* no PyOS_AfterFork_Child: this process never runs Python again */
+        sync_fd = fd;
+        run_plan((const unsigned char *)plan.buf, (const unsigned char *)plan.buf + plan.len);
+    }
+    PyOS_AfterFork_Parent();
+    PyBuffer_Release(&plan);
+    if (pid < 0)
+        return raise_errno(saved_errno, NULL, NULL);
+    return PyLong_FromPid(pid);
+}

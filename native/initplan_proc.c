@@ -1,0 +1,217 @@
+/*
+ * initplan_proc.c -- the native init's process steps (init/process_setup.py, security.py,
+ * finisher.py's hand-over): limits, stdio, capabilities, user, cwd, and the execve.
+ */
+#include "initplan.h"
+
+void
+do_mkdir_cwd(const struct op *op)
+{
+    char buf[PATH_MAX], *p;
+    if (strlen(op->strs[1]) >= sizeof(buf))
+        return; /* chdir reports it */
+    strcpy(buf, op->strs[1]);
+    for (p = buf + 1;; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+                /* as str() of the OSError os.makedirs raises */
+                char msg[PATH_MAX + 128];
+                int e = errno;
+                snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, strerror(e), buf);
+                plan_die(0, msg, "%s", "");
+            }
+            *p = c;
+            if (c == 0)
+                return;
+        }
+    }
+}
+
+void
+do_stdio(const struct op *op)
+{
+    int copies[3], i;
+    for (i = 0; i < 3; i++) {
+        int fd = (int)arg_int(op, i);
+        copies[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (fd >= 0 && copies[i] < 0)
+            FAIL(op);
+    }
+    for (i = 0; i < 3; i++) {
+        if (copies[i] < 0)
+            continue;
+        if (dup2(copies[i], i) < 0)
+            FAIL(op);
+        close(copies[i]);
+    }
+}
+
+void
+do_bounding(const struct op *op)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    uint64_t keep = (uint64_t)arg_int(op, 0);
+    int last = (int)arg_int(op, 1), n;
+    if (syscall(SYS_capget, &h, d) < 0)
+        FAILF(op, "capget: ");
+    if (!(d[0].effective & (1u << CAP_SETPCAP)))
+        return;
+    for (n = 0; n <= last && n < 64; n++) {
+        if (keep & (1ull << n))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, n, 0, 0, 0) < 0 && errno != EINVAL)
+            FAILF(op, "dropping capability %d from the bounding set: ", n);
+    }
+}
+
+void
+do_user(const struct op *op)
+{
+    gid_t groups[NGROUPS_MAX];
+    int n = op->nints - 3, i;
+    if (n > NGROUPS_MAX)
+        n = NGROUPS_MAX;
+    for (i = 0; i < n; i++)
+        groups[i] = (gid_t)arg_int(op, 3 + i);
+    if (arg_int(op, 2) && syscall(SYS_setgroups, n, groups) < 0)
+        FAIL(op);
+    if (syscall(SYS_setresgid, (gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1)) < 0 ||
+        syscall(SYS_setresuid, (uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0)) < 0)
+        FAIL(op);
+}
+
+void
+do_caps(const struct op *op)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    uint64_t e = (uint64_t)arg_int(op, 0), p = (uint64_t)arg_int(op, 1), in = (uint64_t)arg_int(op, 2), amb = (uint64_t)arg_int(op, 3);
+    int last = (int)arg_int(op, 4), n;
+    d[0].effective = (uint32_t)e;
+    d[1].effective = (uint32_t)(e >> 32);
+    d[0].permitted = (uint32_t)p;
+    d[1].permitted = (uint32_t)(p >> 32);
+    d[0].inheritable = (uint32_t)in;
+    d[1].inheritable = (uint32_t)(in >> 32);
+    if (syscall(SYS_capset, &h, d) < 0)
+        FAILF(op, "capset: ");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        return;
+    for (n = 0; n <= last && n < 64; n++)
+        if (amb & (1ull << n))
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n, 0, 0);
+}
+
+void
+do_chdir(const struct op *op)
+{
+    char cwd[PATH_MAX];
+    if (chdir(op->strs[1]) < 0)
+        plan_die(errno, "", "chdir to cwd ('%s') set in config.json failed: ", op->strs[1]);
+    /* CVE-2024-21626: a cwd outside our root reads "(unreachable)..." */
+    if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+        plan_die(EPERM, "", "current working directory is outside of container mount namespace root -- possible container "
+                       "breakout detected");
+}
+
+/* process_setup.lookup: a name without "/" is searched in the process's PATH. */
+static const char *
+lookup(const char *arg0, char *const *env, int nenv, char *buf)
+{
+    const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char dirs[8192], *dir, *save = NULL;
+    struct stat st;
+    int i;
+    if (strchr(arg0, '/') != NULL) {
+        if (stat(arg0, &st) < 0)
+            plan_die(0, "", "exec: \"%s\": stat %s: no such file or directory", arg0, arg0);
+        return arg0;
+    }
+    for (i = 0; i < nenv; i++)
+        if (strncmp(env[i], "PATH=", 5) == 0) {
+            path = env[i] + 5;
+            break;
+        }
+    snprintf(dirs, sizeof(dirs), "%s", path);
+    for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+        snprintf(buf, PATH_MAX, "%s/%s", dir, arg0);
+        if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && access(buf, X_OK) == 0)
+            return buf;
+    }
+    plan_die(0, "", "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+void
+do_exec(const struct op *op)
+{
+    int fifo_fd = (int)arg_int(op, 0), memfd = (int)arg_int(op, 1), pdeath = (int)arg_int(op, 2), parent_pid = (int)arg_int(op, 3);
+    int nargs = (int)arg_int(op, 4), nenv = op->nstrs - 1 - nargs, i;
+    char **argv = calloc((size_t)nargs + 9, sizeof(char *));
+    char **env = calloc((size_t)nenv + 1, sizeof(char *));
+    char found[PATH_MAX], line[128];
+    const char *path;
+    if (argv == NULL || env == NULL)
+        plan_die(ENOMEM, "", "%s", "");
+    for (i = 0; i < nenv; i++)
+        env[i] = (char *)op->strs[1 + nargs + i];
+    path = lookup(op->strs[1], env, nenv, found);
+    if (memfd >= 0) {
+        /* init/finisher.py's hand-over: the native finisher waits on the FIFO */
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct d[2];
+        char a1[16], a2[16], a3[16], a4[64], a5[16];
+        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d, \"closing\": true}\n", getpid());
+        (void)n;
+        if (syscall(SYS_capget, &h, d) < 0)
+            FAILF(op, "capget: ");
+        snprintf(a1, sizeof(a1), "%d", fifo_fd);
+        snprintf(a2, sizeof(a2), "%d", pdeath);
+        snprintf(a3, sizeof(a3), "%d", parent_pid);
+        snprintf(a4, sizeof(a4), "%llx:%llx",
+                 (unsigned long long)d[0].effective | ((unsigned long long)d[1].effective << 32),
+                 (unsigned long long)d[0].permitted | ((unsigned long long)d[1].permitted << 32));
+        snprintf(a5, sizeof(a5), "%d", sync_fd);
+        argv[0] = "libcontainer-finish";
+        argv[1] = a1;
+        argv[2] = a2;
+        argv[3] = a3;
+        argv[4] = a4;
+        argv[5] = a5;
+        argv[6] = line;
+        argv[7] = (char *)path;
+        for (i = 0; i < nargs; i++)
+            argv[8 + i] = (char *)op->strs[1 + i];
+        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        fcntl(fifo_fd, F_SETFD, 0);
+        fcntl(sync_fd, F_SETFD, 0);
+        syscall(SYS_execveat, memfd, "", argv, env, AT_EMPTY_PATH);
+        fcntl(fifo_fd, F_SETFD, FD_CLOEXEC);
+        fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+    }
+    for (i = 0; i < nargs; i++)
+        argv[i] = (char *)op->strs[1 + i];
+    argv[nargs] = NULL;
+    {
+        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d}\n", getpid());
+        send_all(line, (size_t)n);
+    }
+    if (fifo_fd >= 0) {
+        /* no finisher: wait on the FIFO here (init/standard.py's fallback) */
+        char b[64];
+        int fifo = open(fdpath(fifo_fd, b), O_WRONLY | O_CLOEXEC);
+        if (fifo < 0 || write(fifo, "0", 1) != 1)
+            FAIL(op);
+    }
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(path, argv, env);
+    {
+        /* as str() of the OSError os.execve raises */
+        char msg[PATH_MAX + 128];
+        int e = errno;
+        snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, strerror(e), path);
+        plan_die(0, msg, "%s", "");
+    }
+}

@@ -1,0 +1,257 @@
+"""The native init (init/plan.py + native/initplan.c) against the Python init.
+
+The same config, run once each way, must build the same container as seen from inside
+(mounts with their options, devices, credentials, capabilities, limits, environment) and
+fail with the same message; configs the plan does not cover must get the Python init. The
+executor itself is also driven directly with small plans, for what a container run cannot
+force: a "join" whose descriptors arrive in the same read as the "go" before it.
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+import json
+import os
+import shutil
+import socket
+
+import pytest
+from test_rootfs_harness import (
+    MS_BIND,
+    MS_NODEV,
+    MS_NOSUID,
+    MS_RDONLY,
+    MS_REC,
+    MS_SLAVE,
+    cid,
+    make_config,
+)
+
+from libcontainer import Factory, Process, _nsenter, specconv, syscalls
+from libcontainer.configs import Capabilities, Mount, Rlimit
+from libcontainer.errors import ContainerStartError
+from libcontainer.init import plan
+
+pytestmark = pytest.mark.integration
+
+REPORT = (
+    "grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; id; env | sort; umask; pwd; ulimit -n;"
+    " hostname; cat /proc/sys/kernel/domainname; cut -d' ' -f4- /proc/self/mountinfo;"
+    " stat -c '%n %a %u %g %t %T %F' /dev/* /dev/pts/ptmx; ls -l /dev/fd /dev/ptmx | sed 's/.* \\/dev/\\/dev/';"
+    " ls /sys/fs/cgroup; cat /proc/keys | wc -c; touch /x 2>&1; echo done"
+)
+
+
+class Spy(syscalls.LinuxSyscalls):
+    """The real layer, counting which clone the runtime used for the init."""
+
+    def __init__(self):
+        self.native = self.python = 0
+
+    def clone(self, flags, cgroup_fd=-1):
+        pid = super().clone(flags, cgroup_fd)
+        if pid:
+            self.python += 1
+        return pid
+
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+        self.native += 1
+        return super().clone_init(flags, cgroup_fd, plan, sync_fd)
+
+
+def run_once(state_root, config, tmp_path, native: bool, monkeypatch, args=("/bin/sh", "-c", REPORT), **proc):
+    """Run the config to completion one way; -> (exit code, output, spy)."""
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if native else "0")
+    name = cid("native" if native else "python")
+    out = open(tmp_path / f"{name}.out", "w+")
+    container = Factory(state_root).create(name, config)
+    spy = Spy()
+    try:
+        p = Process(args=list(args), stdout=out, stderr=out, **proc)
+        with syscalls.use(spy):
+            container.run(p)
+        code = p.wait().code
+    finally:
+        container.destroy()
+    out.seek(0)
+    return code, out.read(), spy
+
+
+def example_config(rootfs, tmp_path):
+    spec = specconv.example_spec()
+    spec["root"]["path"] = rootfs
+    spec["process"]["terminal"] = False
+    config = specconv.create_config(spec, container_id=cid(), bundle=str(tmp_path))
+    config.cgroups = None  # the init's own work is compared; it stays in the test's cgroups
+    return config
+
+
+def both_ways(state_root, config, tmp_path, monkeypatch, **proc):
+    """Each way on its own copy of the rootfs (what one init creates in it, the other
+    would find), the copies' paths written alike in the outputs."""
+    results = []
+    for native in (True, False):
+        copy = str(tmp_path / ("rootfs-native" if native else "rootfs-python"))
+        shutil.copytree(config.rootfs, copy, symlinks=True)
+        one = copy_module.copy(config)
+        one.rootfs = copy
+        code, out, spy = run_once(state_root, one, tmp_path, native, monkeypatch, **proc)
+        results.append((code, out.replace(copy, "<rootfs>"), spy))
+    native, python = results
+    assert native[2].native == 1 and native[2].python == 0, "the native init was not used"
+    assert python[2].native == 0 and python[2].python == 1
+    return native, python
+
+
+def test_example_spec_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    native, python = both_ways(state_root, example_config(rootfs, tmp_path), tmp_path, monkeypatch)
+    assert native[0] == python[0] == 0, native[1]
+    assert native[1] == python[1]
+    out = native[1]
+    assert "CapBnd:\t0000000020000420" in out and "NoNewPrivs:\t1" in out
+    assert " - proc proc rw" in out and "/sys/fs/cgroup" in out and "Read-only file system" in out
+    assert "/dev/null 666 0 0 1 3 character special file" in out and out.rstrip().endswith("done")
+
+
+def test_richer_config_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """Binds (read-only, recursive, a file), propagation, a read-only tmpfs, read-only and
+    masked paths, a user with groups, a cwd to create, limits, ambient capabilities."""
+    shared = tmp_path / "shared"
+    (shared / "sub").mkdir(parents=True)
+    (shared / "file").write_text("host file\n")
+    mounts = make_config(rootfs).mounts + [
+        Mount(source=str(shared), destination="/mnt/ro", device="bind", flags=MS_BIND | MS_REC | MS_RDONLY,
+              propagation_flags=[MS_SLAVE | MS_REC]),
+        Mount(source=str(shared / "file"), destination="/opt/host/file", device="bind", flags=MS_BIND),
+        Mount(source="tmpfs", destination="/run/ro", device="tmpfs", flags=MS_RDONLY | MS_NOSUID | MS_NODEV,
+              data="size=1m"),
+        Mount(source="tmpfs", destination="/run/work", device="tmpfs", data="size=1m"),
+    ]
+    config = make_config(
+        rootfs, mounts, hostname="natbox", domainname="example.org", readonlyfs=True,
+        readonly_paths=["/proc/sys", "/proc/bus"], mask_paths=["/proc/kcore", "/proc/acpi", "/sys/firmware"],
+        rlimits=[Rlimit(type=7, hard=4096, soft=2048)],  # RLIMIT_NOFILE
+        capabilities=Capabilities(bounding=["CAP_NET_BIND_SERVICE", "CAP_KILL", "CAP_SETUID"],
+                                  effective=["CAP_NET_BIND_SERVICE"], permitted=["CAP_NET_BIND_SERVICE"],
+                                  inheritable=["CAP_NET_BIND_SERVICE"], ambient=["CAP_NET_BIND_SERVICE"]),
+        parent_death_signal=9, umask=0o022,
+    )
+    script = REPORT + "; cat /mnt/ro/file /opt/host/file; touch /mnt/ro/x /run/ro/x 2>&1; ls -d /run/work/dir"
+    native, python = both_ways(state_root, config, tmp_path, monkeypatch,
+                               args=("/bin/sh", "-c", script), user="1000:1000", additional_groups=["10", "20"],
+                               cwd="/run/work/dir", env=["PATH=/bin", "A=b"], umask=0o027)
+    assert native[0] == python[0] == 0, native[1]
+    assert native[1] == python[1]
+    out = native[1]
+    assert "Uid:\t1000\t1000\t1000\t1000" in out and "Groups:\t10 20" in out
+    assert "host file" in out and "/mnt/ro/x: Read-only file system" in out and "/run/ro/x: Read-only file system" in out
+    assert "CapAmb:\t0000000000000400" in out and "HOME=/" in out and "natbox" in out and "example.org" in out
+    assert "/run/work/dir" in out and "2048" in out and "0027" in out
+
+
+def test_same_error_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    config = make_config(rootfs, make_config(rootfs).mounts + [
+        Mount(source=str(tmp_path / "missing"), destination="/mnt", device="bind", flags=MS_BIND)])
+    messages = []
+    for native in (True, False):
+        monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if native else "0")
+        container = Factory(state_root).create(cid(), config)
+        with pytest.raises(ContainerStartError) as e:
+            container.run(Process(args=["/bin/true"]))
+        container.destroy()
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("[Errno 2] error mounting ") and "No such file or directory" in messages[0]
+
+
+def test_missing_program_same_error_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    messages = []
+    for native in (True, False):
+        monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if native else "0")
+        container = Factory(state_root).create(cid(), make_config(rootfs))
+        with pytest.raises(ContainerStartError) as e:
+            container.run(Process(args=["no-such-program"]))
+        container.destroy()
+        messages.append(str(e.value))
+    assert messages == ['exec: "no-such-program": executable file not found in $PATH'] * 2
+
+
+def test_uncovered_configs_get_the_python_init(rootfs, tmp_path):
+    from libcontainer.configs import Hooks, Namespace
+
+    def compiled(config, **proc) -> bool:
+        return plan.compile(config, Process(args=["/bin/true"], **proc), fifo_fd=-1, sync_fd=5) is not None
+
+    assert compiled(make_config(rootfs))
+    assert not compiled(make_config(rootfs, namespaces=("NEWNS", "NEWPID", "NEWUSER")))
+    assert not compiled(make_config(rootfs, sysctl={"kernel.shmmax": "1"}))
+    assert not compiled(make_config(rootfs), terminal=True)
+    assert not compiled(make_config(rootfs, process_label="x"))
+    cfg = make_config(rootfs)
+    cfg.namespaces.append(Namespace("NEWNET", path="/proc/1/ns/net"))
+    assert not compiled(cfg)
+    assert not compiled(make_config(rootfs, hooks=Hooks(prestart=[object()])))
+    os.symlink("/somewhere", os.path.join(rootfs, "link"))
+    assert not compiled(make_config(rootfs, make_config(rootfs).mounts + [
+        Mount(source="tmpfs", destination="/link/x", device="tmpfs")]))
+    assert not compiled(make_config(rootfs, make_config(rootfs).mounts + [
+        Mount(source="/etc", destination="/etc", device="bind", flags=MS_BIND)]))
+
+
+# -- the executor driven directly ------------------------------------------------------------
+
+
+def _lines(sock) -> list[dict]:
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return [json.loads(line) for line in data.splitlines()]
+        data += chunk
+
+
+def test_join_fds_that_arrive_with_go_are_not_lost():
+    """"go" and "join" (with a cgroup file's descriptor) both sent before the child reads."""
+    p = plan.Plan()
+    p.add(plan.EXPECT, (), ["go"])
+    p.add(plan.JOIN, (), ["join"])
+    p.add(plan.EXEC, [-1, -1, 0, 0, 1], ["/bin/true", "PATH=/usr/bin:/bin"])
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r, w = os.pipe()
+    try:
+        parent.sendall(b'{"type": "go"}\n')
+        socket.send_fds(parent, [b'{"type": "join"}\n'], [w])
+        os.close(w)
+        pid = _nsenter.clone_init(0, -1, p.bytes(), child.fileno())
+        child.close()
+        msgs = _lines(parent)
+        _, status = os.waitpid(pid, 0)
+        assert msgs == [{"type": "ready", "pid": pid}]
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert os.read(r, 10) == b"0"  # the init wrote "0" into the file it was given
+    finally:
+        os.close(r)
+        parent.close()
+
+
+def test_a_failed_step_reports_an_error_and_exits():
+    p = plan.Plan()
+    p.add(plan.EXPECT, (), ["go"])
+    p.add(plan.RAW_MOUNT, [MS_BIND, 1, 0, 0], ["/nonexistent-source", "/nonexistent-target", "", ""], "my step: ")
+    p.add(plan.EXEC, [-1, -1, 0, 0, 1], ["/bin/true"])
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        parent.sendall(b'{"type": "go"}\n')
+        pid = _nsenter.clone_init(0, -1, p.bytes(), child.fileno())
+        child.close()
+        msgs = _lines(parent)
+        _, status = os.waitpid(pid, 0)
+        assert msgs == [{"type": "error", "message": "[Errno 2] my step: No such file or directory"}]
+        assert os.waitstatus_to_exitcode(status) == 1
+    finally:
+        parent.close()
+
+
+def test_clone_init_refuses_flags_it_does_not_support():
+    with pytest.raises(ValueError):
+        _nsenter.clone_init(0x10000000, -1, b"", 0)  # CLONE_NEWUSER
