@@ -309,6 +309,9 @@ run_plan(const unsigned char *p, const unsigned char *end)
         case P_CAPS:
             do_caps(&op);
             break;
+        case P_LOOPBACK_UP:
+            do_loopback_up(&op);
+            break;
         case P_EXEC:
             do_exec(&op);
         default:

@@ -54,6 +54,7 @@ enum {
     P_CAPS = 28,        /* ints: effective, permitted, inheritable, ambient, last */
     P_EXEC = 29,        /* ints: fifo_fd, memfd, pdeathsig, parent_pid, nargs;
                            strs: prefix, arg0..., env... */
+    P_LOOPBACK_UP = 30, /* network/loopback.py's work, from inside: lo up */
 };
 
 enum { K_SPECIAL = 1, K_TMPFS = 2, K_BIND = 3, K_OTHER = 4 };
@@ -100,6 +101,7 @@ void do_user(const struct op *op);
 void do_caps(const struct op *op);
 void do_chdir(const struct op *op);
 void do_exec(const struct op *op) __attribute__((noreturn));
+void do_loopback_up(const struct op *op);
 
 #pragma GCC visibility pop
 

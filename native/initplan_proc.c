@@ -4,6 +4,9 @@
  */
 #include "initplan.h"
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+
 void
 do_mkdir_cwd(const struct op *op)
 {
@@ -214,4 +217,21 @@ do_exec(const struct op *op)
         snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, strerror(e), path);
         plan_die(0, msg, "%s", "");
     }
+}
+
+void
+do_loopback_up(const struct op *op)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        FAIL(op);
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        FAIL(op);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        FAIL(op);
+    close(fd);
 }

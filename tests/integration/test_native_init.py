@@ -38,7 +38,7 @@ REPORT = (
     "grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; id; env | sort; umask; pwd; ulimit -n;"
     " hostname; cat /proc/sys/kernel/domainname; cut -d' ' -f4- /proc/self/mountinfo;"
     " stat -c '%n %a %u %g %t %T %F' /dev/* /dev/pts/ptmx; ls -l /dev/fd /dev/ptmx | sed 's/.* \\/dev/\\/dev/';"
-    " ls /sys/fs/cgroup; cat /proc/keys | wc -c; touch /x 2>&1; echo done"
+    " ls /sys/fs/cgroup; cat /proc/keys | wc -c; cat /sys/class/net/lo/flags; touch /x 2>&1; echo done"
 )
 
 
@@ -111,6 +111,7 @@ def test_example_spec_same_container_both_ways(rootfs, state_root, tmp_path, mon
     assert "CapBnd:\t0000000020000420" in out and "NoNewPrivs:\t1" in out
     assert " - proc proc rw" in out and "/sys/fs/cgroup" in out and "Read-only file system" in out
     assert "/dev/null 666 0 0 1 3 character special file" in out and out.rstrip().endswith("done")
+    assert "\n0x9\n" in out  # lo is IFF_UP | IFF_LOOPBACK: the loopback network, brought up by the init
 
 
 def test_richer_config_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):

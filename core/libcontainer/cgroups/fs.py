@@ -12,8 +12,18 @@ MAX_UINT64 = (1 << 64) - 1
 
 
 def read(directory: str, name: str) -> str:
-    with open(os.path.join(directory, name)) as f:
-        return f.read()
+    """The file's text. Three system calls where open() takes nine (fstat, an ioctl and
+    two lseeks for the buffered text layer): a container's creation reads a dozen."""
+    fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks).decode()
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
 
 
 def exists(directory: str, name: str) -> bool:

@@ -42,7 +42,7 @@ from ..syscalls import (
 # step codes: native/initplan.c's enum
 PRCTL, EXPECT, SETSID, SETHOSTNAME, SETDOMAINNAME, RAW_MOUNT, OPEN_ROOT, MOUNT, JOIN, UNSHARE = range(1, 11)
 CGROUP_V1, MKNOD, SYMLINK, PIVOT, DEV_NULL, REMOUNT_RO, ROOT_RO, UMASK, RO_PATH, MASK_PATH = range(11, 21)
-MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC = range(21, 30)
+MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC, LOOPBACK_UP = range(21, 31)
 K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
 
 _NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
@@ -117,11 +117,12 @@ def enabled() -> bool:
     return os.environ.get("LIBCONTAINER_NATIVE_INIT", "1") != "0"
 
 
-def compile(config, process, *, fifo_fd: int, sync_fd: int) -> tuple[bytes, int | None] | None:  # noqa: A001
+def compile(config, process, *, fifo_fd: int, sync_fd: int, loopback: bool = False) -> tuple[bytes, int | None] | None:  # noqa: A001
     """(the plan, the finisher's sealed memfd or None), or None when the Python init must
     run this config. With an exec FIFO the native finisher holds the created state, as it
     does after the Python init (init/finisher.py); the caller closes the memfd after the
-    clone."""
+    clone. ``loopback``: bring ``lo`` up in the init, as runc's loopback strategy does
+    (the runtime then skips the strategy's own create)."""
     if not enabled():
         return None
     memfd = None
@@ -131,7 +132,7 @@ def compile(config, process, *, fifo_fd: int, sync_fd: int) -> tuple[bytes, int 
             from . import finisher
 
             memfd = finisher.prepare(config, process)
-        return _compile(config, process, fifo_fd, memfd, sync_fd), memfd
+        return _compile(config, process, fifo_fd, memfd, sync_fd, loopback), memfd
     except (Unsupported, OSError, LookupError, ValueError):
         if memfd is not None:
             os.close(memfd)
@@ -327,7 +328,7 @@ def _user(config, process):
     return exec_user
 
 
-def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int) -> bytes:
+def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loopback: bool) -> bytes:
     from .. import capabilities
     from ..configs.rlimit import RLIMIT_TYPES
 
@@ -348,6 +349,8 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int) -> 
         p.add(PRCTL, [PR_SET_PDEATHSIG, config.parent_death_signal], (), "prctl: ")
     p.add(EXPECT, (), ["go"], "")
     p.add(SETSID)
+    if loopback:
+        p.add(LOOPBACK_UP, (), (), "unable to bring up loopback: ")
     if config.hostname:
         p.add(SETHOSTNAME, (), [config.hostname], "sethostname: ")
     if config.domainname:
