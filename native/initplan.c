@@ -312,6 +312,20 @@ run_plan(const unsigned char *p, const unsigned char *end)
         case P_LOOPBACK_UP:
             do_loopback_up(&op);
             break;
+        case P_SETNS:
+            if (setns((int)arg_int(&op, 0), (int)arg_int(&op, 1)) < 0)
+                FAIL(&op);
+            close((int)arg_int(&op, 0));
+            break;
+        case P_JOIN_FDS: {
+            int k;
+            for (k = 0; k < op.nints; k++) {
+                if (write((int)arg_int(&op, k), "0", 1) != 1)
+                    FAIL(&op);
+                close((int)arg_int(&op, k));
+            }
+            break;
+        }
         case P_EXEC:
             do_exec(&op);
         default:

@@ -52,9 +52,11 @@ enum {
     P_PDEATHSIG = 26,   /* ints: signal, parent pid */
     P_CHDIR = 27,       /* strs: prefix, cwd */
     P_CAPS = 28,        /* ints: effective, permitted, inheritable, ambient, last */
-    P_EXEC = 29,        /* ints: fifo_fd, memfd, pdeathsig, parent_pid, nargs;
+    P_EXEC = 29,        /* ints: fifo_fd, memfd, pdeathsig, parent_pid, nargs, ready;
                            strs: prefix, arg0..., env... */
     P_LOOPBACK_UP = 30, /* network/loopback.py's work, from inside: lo up */
+    P_SETNS = 31,       /* ints: fd, nstype (closed after) */
+    P_JOIN_FDS = 32,    /* ints: cgroup "tasks" fds to write "0" to (closed after) */
 };
 
 enum { K_SPECIAL = 1, K_TMPFS = 2, K_BIND = 3, K_OTHER = 4 };

@@ -197,7 +197,7 @@ do_exec(const struct op *op)
     for (i = 0; i < nargs; i++)
         argv[i] = (char *)op->strs[1 + i];
     argv[nargs] = NULL;
-    {
+    if (op->nints < 6 || arg_int(op, 5)) { /* an exec'd process has no "ready": execve's EOF says it */
         int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d}\n", getpid());
         send_all(line, (size_t)n);
     }

@@ -30,11 +30,18 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     parent, child = Channel.pair()
     console_conn, own_conn = console.connect(process)  # runc's --console-socket
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
+    ns_fds: list[int] = []
     try:
+        native = _native_plan(config, process, init_pid, join_fds, child)
+        if native is not None:
+            ns_fds = native[1]
         direct, own_pidns = _enter_pidns(config, init_pid)
+        if not direct:
+            native = None  # the plan joins all but the PID namespace: the two-step way is Python's
         pid = -1
         try:
-            pid = os.fork()
+            # the native child (init/plan.py) never runs Python: no copy-on-write of our heap
+            pid = os.fork() if native is None else syscalls.get().clone_init(0, -1, native[0], child.fileno())
         finally:
             if own_pidns is not None and pid != 0:
                 try:
@@ -49,7 +56,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
             parent.close()
             setns_init.main(config, process, child, init_pid, console_conn, join_fds, direct=direct)
     finally:
-        for fd in join_fds:
+        for fd in join_fds + ns_fds:
             os.close(fd)
         if own_conn:
             console_conn.close()
@@ -89,6 +96,14 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     finally:
         parent.close()
     return target
+
+
+def _native_plan(config, process, init_pid: int, join_fds: list[int], child):
+    from .init import plan
+
+    if not plan.enabled():
+        return None
+    return plan.compile_exec(config, process, init_pid, join_fds, sync_fd=child.fileno())
 
 
 def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:

@@ -95,12 +95,23 @@ def _read(path):
         return f.read()
 
 
-@pytest.mark.parametrize("route", ["one fork", "two-step"])
+@pytest.mark.parametrize("route", ["one fork, native", "one fork, python", "two-step"])
 def test_exec_joins_every_namespace_and_returns_status(running, tmp_path, route, monkeypatch):
     """Both ways into the PID namespace (exec_process.py): the runtime's own setns for its
-    child, undone after the fork, or the child's setns and a CLONE_PARENT clone."""
-    from libcontainer import exec_process
+    child, undone after the fork, or the child's setns and a CLONE_PARENT clone. The one
+    fork's child is native code (init/plan.py's compile_exec) unless that is turned off."""
+    from libcontainer import exec_process, syscalls
 
+    clones = []
+
+    class Spy(syscalls.LinuxSyscalls):
+        def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+            clones.append(flags)
+            return super().clone_init(flags, cgroup_fd, plan, sync_fd)
+
+    monkeypatch.setattr(syscalls, "_active", Spy())
+    if route == "one fork, python":
+        monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "0")
     if route == "two-step":
         monkeypatch.setattr(exec_process, "_enter_pidns", lambda config, init_pid: (False, None))
     _, container, init = running
@@ -124,6 +135,7 @@ def test_exec_joins_every_namespace_and_returns_status(running, tmp_path, route,
     out.seek(0)
     pid_inside, hostname = out.read().split()
     assert int(pid_inside) > 1 and hostname == "lc"
+    assert clones == ([0] if route == "one fork, native" else [])
 
 
 def test_exec_missing_binary_is_an_error_and_leaves_nothing(running):

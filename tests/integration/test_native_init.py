@@ -256,3 +256,40 @@ def test_a_failed_step_reports_an_error_and_exits():
 def test_clone_init_refuses_flags_it_does_not_support():
     with pytest.raises(ValueError):
         _nsenter.clone_init(0x10000000, -1, b"", 0)  # CLONE_NEWUSER
+
+
+def test_exec_same_process_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """`exec` into a running container: the native child and the Python one make the same
+    process (credentials, capabilities, limits, environment, cwd, namespaces, cgroups)."""
+    config = example_config(rootfs, tmp_path)
+    container = Factory(state_root).create(cid(), config)
+    init = Process(args=["/bin/sleep", "60"])
+    container.run(init)
+    script = ("grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; id; env | sort; umask; pwd;"
+              " ulimit -n; hostname; cat /proc/self/cgroup; ls -l /proc/self/fd | wc -l")
+    outputs = []
+    try:
+        for native in (True, False):
+            monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if native else "0")
+            spy = Spy()
+            out = open(tmp_path / f"exec-{native}.out", "w+")
+            proc = Process(args=["/bin/sh", "-c", script], stdout=out, stderr=out, user="1000:1000",
+                           additional_groups=["10"], cwd="/dev/shm/made", env=["PATH=/bin", "X=1"], umask=0o027,
+                           capabilities={"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                                         "permitted": ["CAP_KILL"], "ambient": ["CAP_KILL"],
+                                         "inheritable": ["CAP_KILL"]})
+            with syscalls.use(spy):
+                container.start(proc)
+            assert proc.wait().code == 0
+            assert spy.native == (1 if native else 0)
+            out.seek(0)
+            outputs.append(out.read())
+            os.rmdir(f"/proc/{init.pid}/root/dev/shm/made")  # each way makes the cwd itself
+    finally:
+        container.signal(9)
+        init.wait()
+        container.destroy()
+    assert outputs[0] == outputs[1]
+    assert "Uid:\t1000\t1000\t1000\t1000" in outputs[0] and "CapAmb:\t0000000000000020" in outputs[0]
+    assert "/dev/shm/made" in outputs[0] and "0027" in outputs[0] and "HOME=/" in outputs[0]
+    # the namespaces and cgroups: test_lifecycle.py's test_exec_joins_every_namespace_and_returns_status

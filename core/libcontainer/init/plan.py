@@ -43,6 +43,7 @@ from ..syscalls import (
 PRCTL, EXPECT, SETSID, SETHOSTNAME, SETDOMAINNAME, RAW_MOUNT, OPEN_ROOT, MOUNT, JOIN, UNSHARE = range(1, 11)
 CGROUP_V1, MKNOD, SYMLINK, PIVOT, DEV_NULL, REMOUNT_RO, ROOT_RO, UMASK, RO_PATH, MASK_PATH = range(11, 21)
 MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC, LOOPBACK_UP = range(21, 31)
+SETNS, JOIN_FDS = 31, 32
 K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
 
 _NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
@@ -139,15 +140,16 @@ def compile(config, process, *, fifo_fd: int, sync_fd: int, loopback: bool = Fal
         return None
 
 
-def _check_supported(config, process) -> None:
+def _check_supported(config, process, exec_: bool = False) -> None:
     for n in config.namespaces or ():
-        if n.path or n.type not in _NEW_OK:
+        if (n.path and not exec_) or n.type not in _NEW_OK:
             raise Unsupported(n.type)
-    if ns.find(config.namespaces, "NEWNS") is None or config.no_pivot_root:
-        raise Unsupported("no mount namespace / no pivot_root")
-    hooks = config.hooks
-    if hooks is not None and not hooks.is_empty():
-        raise Unsupported("hooks")
+    if not exec_:
+        if ns.find(config.namespaces, "NEWNS") is None or config.no_pivot_root:
+            raise Unsupported("no mount namespace / no pivot_root")
+        hooks = config.hooks
+        if hooks is not None and not hooks.is_empty():
+            raise Unsupported("hooks")
     if (config.seccomp is not None or config.apparmor_profile or config.process_label or config.mount_label
             or process.apparmor_profile or process.label):
         raise Unsupported("seccomp or LSM")
@@ -299,21 +301,19 @@ def _devices(plan: Plan, config) -> None:
         plan.add(SYMLINK, [0], ["/dev", name, src], "")
 
 
-def _user(config, process):
-    """The user, looked up in the rootfs's own files (as the init would after pivot_root)."""
+def _user(root: str, process):
+    """The user, looked up in the container's own /etc/passwd and /etc/group under
+    ``root`` (the rootfs, or /proc/PID/root of a running container), as the Python init
+    does once inside: opened with RESOLVE_IN_ROOT, so no symlink in them leads out."""
     from .. import user
     from ..syscalls import get
 
-    for m in config.mounts or ():
-        d = _clean(m.destination)
-        if d in ("/", "/etc") or d.startswith("/etc/"):
-            raise Unsupported("a mount over /etc")
     sc = get()
-    root_fd = os.open(config.rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         texts = []
         for name in ("etc/passwd", "etc/group"):
-            try:  # inside the rootfs, as safepath.open_in_root: no symlink leads out
+            try:
                 fd = sc.openat2(root_fd, name, os.O_RDONLY | os.O_CLOEXEC, 0, _RESOLVE_IN_ROOT)
             except OSError:
                 texts.append(None)
@@ -328,18 +328,17 @@ def _user(config, process):
     return exec_user
 
 
-def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loopback: bool) -> bytes:
-    from .. import capabilities
-    from ..configs.rlimit import RLIMIT_TYPES
+def _no_mount_over_etc(config) -> None:
+    """The init's user is looked up before its mounts exist: none may cover /etc."""
+    for m in config.mounts or ():
+        d = _clean(m.destination)
+        if d in ("/", "/etc") or d.startswith("/etc/"):
+            raise Unsupported("a mount over /etc")
 
-    exec_user = _user(config, process)
-    env = list(process.env or [])
-    if not any(e.startswith("HOME=") and len(e) > 5 for e in env):
-        env = [e for e in env if not e.startswith("HOME=")] + [f"HOME={exec_user.home}"]
-    caps = capabilities.for_process(config, process)
-    rlimits = [(rl.type if isinstance(rl.type, int) else RLIMIT_TYPES[rl.type], rl.soft, rl.hard)
-               for rl in list(config.rlimits or ()) + list(process.rlimits or ())]
-    stdio = [-1 if fd is None else fd for fd in process.stdio_fds()]
+
+def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loopback: bool) -> bytes:
+    _no_mount_over_etc(config)
+    exec_user = _user(config.rootfs, process)
     if not process.args:
         raise Unsupported("no args")
 
@@ -393,7 +392,25 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loo
         p.add(RO_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't make {path!r} read-only: ")
     for path in config.mask_paths or ():
         p.add(MASK_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't mask path {path}: ")
-    # process_setup.prepare / apply
+    # what the init's getppid() says: 0 as the first process of a new PID namespace
+    parent_pid = 0 if ns.find(config.namespaces, "NEWPID") is not None else os.getpid()
+    _process_steps(p, config, process, exec_user, parent_pid, fifo_fd, memfd, ready=True)
+    return p.bytes()
+
+
+def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd: int, memfd: int | None, *,
+                   ready: bool) -> None:
+    """process_setup.prepare and apply, then the execve (init and exec alike)."""
+    from .. import capabilities
+    from ..configs.rlimit import RLIMIT_TYPES
+
+    env = list(process.env or [])
+    if not any(e.startswith("HOME=") and len(e) > 5 for e in env):
+        env = [e for e in env if not e.startswith("HOME=")] + [f"HOME={exec_user.home}"]
+    caps = capabilities.for_process(config, process)
+    rlimits = [(rl.type if isinstance(rl.type, int) else RLIMIT_TYPES[rl.type], rl.soft, rl.hard)
+               for rl in list(config.rlimits or ()) + list(process.rlimits or ())]
+    stdio = [-1 if fd is None else fd for fd in process.stdio_fds()]
     cwd = process.cwd or "/"
     if process.cwd and process.cwd != "/":
         p.add(MKDIR_CWD, (), [process.cwd], "")
@@ -407,8 +424,6 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loo
         p.add(BOUNDING, [caps.bounding, caps.last])
         p.add(PRCTL, [8, 1], (), "prctl: ")  # PR_SET_KEEPCAPS
     p.add(USER, [exec_user.uid, exec_user.gid, 1, *exec_user.sgids])
-    # what the init's getppid() says: 0 as the first process of a new PID namespace
-    parent_pid = 0 if ns.find(config.namespaces, "NEWPID") is not None else os.getpid()
     if config.parent_death_signal:
         p.add(PDEATHSIG, [config.parent_death_signal, parent_pid])
     p.add(CHDIR, (), [cwd])
@@ -417,6 +432,47 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loo
         p.add(CAPS, [caps.effective, caps.permitted, caps.inheritable, caps.ambient, caps.last])
     if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
         p.add(PRCTL, [PR_SET_NO_NEW_PRIVS, 1], (), "prctl: ")
-    p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid, len(process.args)],
-          [*process.args, *env])
-    return p.bytes()
+    p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid,
+                 len(process.args), int(ready)], [*process.args, *env])
+
+
+def compile_exec(config, process, init_pid: int, join_fds, *, sync_fd: int) -> tuple[bytes, list[int]] | None:
+    """The plan of an `exec` child forked straight into the container's PID namespace
+    (exec_process.py's one-fork way), and the namespace descriptors it joins (the caller
+    closes them after the clone); None: the Python child (init/setns_init.py).
+
+    The steps are setns_init._in_container's: join the other namespaces and the cgroups,
+    wait for "go", a session of its own, then the process steps. No "ready": the runtime
+    takes the end of file at execve as the start.
+    """
+    if not enabled():
+        return None
+    from ..configs.namespace import NS_FILE_NAMES
+
+    fds: list[int] = []
+    try:
+        _check_supported(config, process, exec_=True)
+        exec_user = _user(f"/proc/{init_pid}/root", process)
+        if not process.args:
+            raise Unsupported("no args")
+        p = Plan()
+        p.add(PRCTL, [PR_SET_DUMPABLE, 0], (), "prctl: ")
+        for ns_type in ns.JOIN_ORDER:
+            if ns_type == "NEWPID" or ns.find(config.namespaces, ns_type) is None:
+                continue  # born in the PID namespace; a namespace it shares with us is ours
+            name = NS_FILE_NAMES[ns_type]
+            path = f"/proc/{init_pid}/ns/{name}"
+            if os.readlink(path) == os.readlink(f"/proc/self/ns/{name}"):
+                continue
+            fds.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+            p.add(SETNS, [fds[-1], ns.CLONE_FLAGS[ns_type]], (), f"joining the container's {name} namespace: ")
+        if join_fds:
+            p.add(JOIN_FDS, list(join_fds), (), "joining the container's cgroups: ")
+        p.add(EXPECT, (), ["go"], "")
+        p.add(SETSID)
+        _process_steps(p, config, process, exec_user, 0, -1, None, ready=False)
+        return p.bytes(), fds
+    except (Unsupported, OSError, LookupError, ValueError):
+        for fd in fds:
+            os.close(fd)
+        return None
