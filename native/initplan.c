@@ -369,7 +369,9 @@ nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
     pid = nse_raw_clone(flags, cgroup_fd);
     saved_errno = errno;
     if (pid == 0) {
-        /* no PyOS_AfterFork_Child: this process never runs Python again */
+        /* no PyOS_AfterFork_Child: this process never runs Python again. Non-dumpable
+         * before anything else: /proc/PID/exe is the host's Python (CVE-2019-5736) */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         sync_fd = fd;
         run_plan((const unsigned char *)plan.buf, (const unsigned char *)plan.buf + plan.len);
     }

@@ -25,6 +25,14 @@ DOCKER_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP
                "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
 
 
+@pytest.fixture(autouse=True, params=["native init", "python init"])
+def init_kind(request, monkeypatch):
+    """Every attempt against both inits (init/plan.py's native one where the config has a
+    plan, the Python one otherwise or when it is turned off)."""
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if request.param == "native init" else "0")
+    return request.param
+
+
 @pytest.fixture
 def leaked_dir_fd(tmp_path):
     """A host directory fd the runtime's caller forgot to close (inheritable, not cloexec)."""
