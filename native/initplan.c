@@ -17,8 +17,10 @@
  * Record layout (little-endian, see plan.py): u32 op, u16 nints, u16 nstrs,
  * nints x i64, then nstrs x (u32 len, bytes, NUL).  strs[0] is always the error prefix.
  *
- * Runs in the forked child only: malloc and stdio are the child's own copies, the
- * interpreter's locks are never touched again.
+ * Runs in the forked child only, and never calls malloc: the clone is a raw system call,
+ * so glibc's fork handlers did not reset the allocator's locks, which another thread of
+ * the runtime (a library caller's) may have held. The interpreter's locks are never
+ * touched again either.
  */
 #include "initplan.h"
 

@@ -152,12 +152,13 @@ do_exec(const struct op *op)
 {
     int fifo_fd = (int)arg_int(op, 0), memfd = (int)arg_int(op, 1), pdeath = (int)arg_int(op, 2), parent_pid = (int)arg_int(op, 3);
     int nargs = (int)arg_int(op, 4), nenv = op->nstrs - 1 - nargs, i;
-    char **argv = calloc((size_t)nargs + 9, sizeof(char *));
-    char **env = calloc((size_t)nenv + 1, sizeof(char *));
+    /* no malloc: the clone was a raw system call, so glibc's fork handlers did not reset
+     * the allocator's locks, which another thread of the runtime may have held */
+    static char *argv[MAX_STRS + 9], *env[MAX_STRS + 1];
     char found[PATH_MAX], line[128];
     const char *path;
-    if (argv == NULL || env == NULL)
-        plan_die(ENOMEM, "", "%s", "");
+    if (nargs < 1 || nenv < 0)
+        plan_die(EINVAL, "init plan: ", "bad exec step: ");
     for (i = 0; i < nenv; i++)
         env[i] = (char *)op->strs[1 + nargs + i];
     path = lookup(op->strs[1], env, nenv, found);

@@ -32,7 +32,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     ns_fds: list[int] = []
     try:
-        native = _native_plan(config, process, init_pid, join_fds, child)
+        native = _native_plan(config, process, init_pid, join_fds)
         if native is not None:
             ns_fds = native[1]
         direct, own_pidns = _enter_pidns(config, init_pid)
@@ -98,12 +98,13 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     return target
 
 
-def _native_plan(config, process, init_pid: int, join_fds: list[int], child):
+def _native_plan(config, process, init_pid: int, join_fds: list[int]):
+    """The native child's plan and the namespace fds it joins (init/plan.py), or None."""
     from .init import plan
 
     if not plan.enabled():
         return None
-    return plan.compile_exec(config, process, init_pid, join_fds, sync_fd=child.fileno())
+    return plan.compile_exec(config, process, init_pid, join_fds)
 
 
 def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:

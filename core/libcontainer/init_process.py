@@ -47,7 +47,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     try:
         # runc's loopback strategy runs in the init: the native one brings lo up itself
         lo = [sn for sn in networks if type(sn[0]).__module__ == "libcontainer.network.loopback"]
-        native = _native_plan(config, process, fifo_fd, child, bool(lo))
+        native = _native_plan(config, process, fifo_fd, bool(lo))
         if native is not None and lo:
             networks = [sn for sn in networks if sn not in lo]
         pid, placed = _clone(sc, flags, config, cgroup_manager, native and (native[0], child.fileno()))
@@ -133,13 +133,13 @@ def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
             os.close(fd)
 
 
-def _native_plan(config, process, fifo_fd: int, child, loopback: bool) -> tuple[bytes, int | None] | None:
+def _native_plan(config, process, fifo_fd: int, loopback: bool) -> tuple[bytes, int | None] | None:
     """The native init's plan and the finisher's memfd (init/plan.py), or None: Python init."""
     from .init import plan
 
     if not plan.enabled():
         return None
-    return plan.compile(config, process, fifo_fd=fifo_fd, sync_fd=child.fileno(), loopback=loopback)
+    return plan.compile(config, process, fifo_fd=fifo_fd, loopback=loopback)
 
 
 def _clone(sc, flags: int, config, cgroup_manager, native=None) -> tuple[int, bool]:

@@ -181,7 +181,7 @@ def test_uncovered_configs_get_the_python_init(rootfs, tmp_path):
     from libcontainer.configs import Hooks, Namespace
 
     def compiled(config, **proc) -> bool:
-        return plan.compile(config, Process(args=["/bin/true"], **proc), fifo_fd=-1, sync_fd=5) is not None
+        return plan.compile(config, Process(args=["/bin/true"], **proc), fifo_fd=-1) is not None
 
     assert compiled(make_config(rootfs))
     assert not compiled(make_config(rootfs, namespaces=("NEWNS", "NEWPID", "NEWUSER")))

@@ -118,7 +118,7 @@ def enabled() -> bool:
     return os.environ.get("LIBCONTAINER_NATIVE_INIT", "1") != "0"
 
 
-def compile(config, process, *, fifo_fd: int, sync_fd: int, loopback: bool = False) -> tuple[bytes, int | None] | None:  # noqa: A001
+def compile(config, process, *, fifo_fd: int, loopback: bool = False) -> tuple[bytes, int | None] | None:  # noqa: A001
     """(the plan, the finisher's sealed memfd or None), or None when the Python init must
     run this config. With an exec FIFO the native finisher holds the created state, as it
     does after the Python init (init/finisher.py); the caller closes the memfd after the
@@ -133,7 +133,7 @@ def compile(config, process, *, fifo_fd: int, sync_fd: int, loopback: bool = Fal
             from . import finisher
 
             memfd = finisher.prepare(config, process)
-        return _compile(config, process, fifo_fd, memfd, sync_fd, loopback), memfd
+        return _compile(config, process, fifo_fd, memfd, loopback), memfd
     except (Unsupported, OSError, LookupError, ValueError):
         if memfd is not None:
             os.close(memfd)
@@ -164,8 +164,8 @@ def _check_supported(config, process, exec_: bool = False) -> None:
 
 
 def _crosses_symlink(rootfs: str, path: str) -> bool:
-    """Does an existing component of ``path`` in the rootfs (as the host sees it before any
-    mount) be a symlink? The native steps never follow one."""
+    """Is an existing component of ``path`` in the rootfs (as the host sees it before any
+    mount) a symlink? The native steps never follow one."""
     here = rootfs
     for part in [p for p in path.split("/") if p not in ("", ".")]:
         if part == "..":
@@ -336,7 +336,7 @@ def _no_mount_over_etc(config) -> None:
             raise Unsupported("a mount over /etc")
 
 
-def _compile(config, process, fifo_fd: int, memfd: int | None, sync_fd: int, loopback: bool) -> bytes:
+def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -> bytes:
     _no_mount_over_etc(config)
     exec_user = _user(config.rootfs, process)
     if not process.args:
@@ -436,7 +436,7 @@ def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd
                  len(process.args), int(ready)], [*process.args, *env])
 
 
-def compile_exec(config, process, init_pid: int, join_fds, *, sync_fd: int) -> tuple[bytes, list[int]] | None:
+def compile_exec(config, process, init_pid: int, join_fds) -> tuple[bytes, list[int]] | None:
     """The plan of an `exec` child forked straight into the container's PID namespace
     (exec_process.py's one-fork way), and the namespace descriptors it joins (the caller
     closes them after the clone); None: the Python child (init/setns_init.py).
