@@ -47,7 +47,12 @@ def test_a_flush_into_a_closed_pipe_is_status_120():
 
 
 def test_the_console_script_is_run():
-    """setup.cfg's entry point is run(), not main() (whose status sys.exit would pass on)."""
+    """setup.cfg's entry point is cli/entry.py's run() (main.run(), not main(), whose status
+    sys.exit would pass on), and the cyclic GC is off for a one-shot command."""
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "..", "..", "setup.cfg")) as f:
-        assert "pyrunc = libcontainer.cli.main:run" in f.read()
+        assert "pyrunc = libcontainer.cli.entry:run" in f.read()
+    code = ("import gc, sys; import libcontainer.cli.entry as e; print(gc.isenabled());"
+            " sys.argv = ['pyrunc', '--version']; e.run()")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.splitlines()[0] == "False" and "pyrunc version" in res.stdout

@@ -215,6 +215,9 @@ def watch(container, interval: float) -> None:
         polling = isinstance(notifier, _CounterNotifier)
         fds = ([] if polling else [notifier]) + ([pidfd] if pidfd is not None else [])
         tick = time.monotonic() + interval
+        import gc
+
+        gc.enable()  # cli/entry.py turned it off for one-shot commands; this one may run for days
         while True:
             ready, _, _ = select.select(fds, [], [], max(0.0, tick - time.monotonic()))
             # OOM events first: the kill of the init makes both ready at once
