@@ -57,6 +57,9 @@ setup(
             ],
             depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h"],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=implicit-function-declaration"],
+            # every symbol bound at load: a lazy binding in the CLONE_VM init (initplan.c)
+            # would run the dynamic linker there, which writes the runtime's thread state
+            extra_link_args=["-Wl,-z,now"],
         )
     ],
 )

@@ -24,8 +24,12 @@
  */
 #include "initplan.h"
 
+#include <pthread.h>
+#include <sys/mman.h>
+
 int sync_fd = -1;
 int root_fd = -1;
+int perr; /* the init's errno (initplan_sys.h) */
 static char rbuf[4096];
 static size_t rlen;
 /* descriptors that came with what is buffered: "join"'s may arrive with "go"'s bytes */
@@ -38,9 +42,9 @@ void
 send_all(const char *s, size_t n)
 {
     while (n > 0) {
-        ssize_t w = send(sync_fd, s, n, MSG_NOSIGNAL);
+        ssize_t w = k_sendto(sync_fd, s, n, MSG_NOSIGNAL);
         if (w < 0) {
-            if (errno == EINTR)
+            if (perr == EINTR)
                 continue;
             return;
         }
@@ -87,11 +91,12 @@ plan_die(int err, const char *prefix, const char *fmt, ...)
     /* the system's words only where the text asks for them (ends in ": "), as
      * OSError(errno, "<our words>: <strerror>") reads; else OSError(errno, "<our words>") */
     if (err && n < sizeof(text) && (n == body || (n >= 2 && text[n - 2] == ':' && text[n - 1] == ' ')))
-        snprintf(text + n, sizeof(text) - n, "%s", strerror(err));
+        snprintf(text + n, sizeof(text) - n, "%s", plan_strerror(err));
     json_escape(esc, sizeof(esc), text);
     n = (size_t)snprintf(line, sizeof(line), "{\"type\": \"error\", \"message\": \"%s\"}\n", esc);
     send_all(line, n < sizeof(line) ? n : sizeof(line) - 1);
-    _exit(1);
+    for (;;)
+        k_exit(1);
 }
 
 
@@ -163,11 +168,11 @@ expect(const char *prefix, const char *type)
         mh.msg_controllen = sizeof(cm.buf);
         if (iov.iov_len == 0)
             plan_die(EMSGSIZE, prefix, "sync message too long: ");
-        r = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
-        if (r < 0 && errno == EINTR)
+        r = k_recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
+        if (r < 0 && perr == EINTR)
             continue;
         if (r <= 0)
-            _exit(1); /* the runtime is gone: nobody to tell */
+            k_exit(1); /* the runtime is gone: nobody to tell */
         for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
                 int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
@@ -178,7 +183,7 @@ expect(const char *prefix, const char *type)
                     if (npending < 64)
                         pending[npending++] = fd;
                     else
-                        close(fd);
+                        k_close(fd);
                 }
             }
         }
@@ -197,9 +202,9 @@ do_join(const struct op *op)
     int i;
     expect(op->strs[0], op->strs[1]);
     for (i = 0; i < npending; i++) {
-        if (write(pending[i], "0", 1) != 1)
+        if (k_write(pending[i], "0", 1) != 1)
             FAIL(op);
-        close(pending[i]);
+        k_close(pending[i]);
     }
     npending = 0;
 }
@@ -211,33 +216,33 @@ run_plan(const unsigned char *p, const unsigned char *end)
     char b[64];
     while (p < end) {
         p = decode(p, end, &op);
-        errno = 0;
+        perr = 0;
         switch (op.code) {
         case P_PRCTL:
-            if (prctl((int)arg_int(&op, 0), (unsigned long)arg_int(&op, 1), 0, 0, 0) < 0)
+            if (k_prctl((int)arg_int(&op, 0), (unsigned long)arg_int(&op, 1)) < 0)
                 FAIL(&op);
             break;
         case P_EXPECT:
             expect(op.strs[0], op.strs[1]);
             break;
         case P_SETSID:
-            setsid();
+            k_setsid();
             break;
         case P_SETHOSTNAME:
-            if (sethostname(op.strs[1], strlen(op.strs[1])) < 0)
+            if (k_sethostname(op.strs[1], strlen(op.strs[1])) < 0)
                 FAIL(&op);
             break;
         case P_SETDOMAINNAME:
-            if (setdomainname(op.strs[1], strlen(op.strs[1])) < 0)
+            if (k_setdomainname(op.strs[1], strlen(op.strs[1])) < 0)
                 FAIL(&op);
             break;
         case P_RAW_MOUNT:
-            if (mount(arg_int(&op, 1) ? op.strs[1] : NULL, op.strs[2], arg_int(&op, 2) ? op.strs[3] : NULL,
+            if (k_mount(arg_int(&op, 1) ? op.strs[1] : NULL, op.strs[2], arg_int(&op, 2) ? op.strs[3] : NULL,
                       (unsigned long)arg_int(&op, 0), arg_int(&op, 3) ? op.strs[4] : NULL) < 0)
                 FAIL(&op);
             break;
         case P_OPEN_ROOT:
-            root_fd = open(op.strs[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+            root_fd = k_open(op.strs[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
             if (root_fd < 0)
                 FAIL(&op);
             break;
@@ -248,7 +253,7 @@ run_plan(const unsigned char *p, const unsigned char *end)
             do_join(&op);
             break;
         case P_UNSHARE:
-            if (unshare((int)arg_int(&op, 0)) < 0)
+            if (k_unshare((int)arg_int(&op, 0)) < 0)
                 FAIL(&op);
             break;
         case P_CGROUP_V1:
@@ -273,7 +278,7 @@ run_plan(const unsigned char *p, const unsigned char *end)
             do_root_ro(&op);
             break;
         case P_UMASK:
-            umask((mode_t)arg_int(&op, 0));
+            k_umask((mode_t)arg_int(&op, 0));
             break;
         case P_RO_PATH:
             do_ro_path(&op);
@@ -286,7 +291,7 @@ run_plan(const unsigned char *p, const unsigned char *end)
             break;
         case P_RLIMIT: {
             struct rlimit rl = {(rlim_t)arg_int(&op, 1), (rlim_t)arg_int(&op, 2)};
-            if (setrlimit((int)arg_int(&op, 0), &rl) < 0)
+            if (k_prlimit((int)arg_int(&op, 0), &rl) < 0)
                 FAIL(&op);
             break;
         }
@@ -300,10 +305,10 @@ run_plan(const unsigned char *p, const unsigned char *end)
             do_user(&op);
             break;
         case P_PDEATHSIG:
-            if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_int(&op, 0), 0, 0, 0) < 0)
+            if (k_prctl(PR_SET_PDEATHSIG, (unsigned long)arg_int(&op, 0)) < 0)
                 FAIL(&op);
-            if (getppid() != (pid_t)arg_int(&op, 1))
-                kill(getpid(), SIGKILL);
+            if (k_getppid() != (pid_t)arg_int(&op, 1))
+                k_kill(k_getpid(), SIGKILL);
             break;
         case P_CHDIR:
             do_chdir(&op);
@@ -315,16 +320,16 @@ run_plan(const unsigned char *p, const unsigned char *end)
             do_loopback_up(&op);
             break;
         case P_SETNS:
-            if (setns((int)arg_int(&op, 0), (int)arg_int(&op, 1)) < 0)
+            if (k_setns((int)arg_int(&op, 0), (int)arg_int(&op, 1)) < 0)
                 FAIL(&op);
-            close((int)arg_int(&op, 0));
+            k_close((int)arg_int(&op, 0));
             break;
         case P_JOIN_FDS: {
             int k;
             for (k = 0; k < op.nints; k++) {
-                if (write((int)arg_int(&op, k), "0", 1) != 1)
+                if (k_write((int)arg_int(&op, k), "0", 1) != 1)
                     FAIL(&op);
-                close((int)arg_int(&op, k));
+                k_close((int)arg_int(&op, k));
             }
             break;
         }
@@ -338,24 +343,82 @@ run_plan(const unsigned char *p, const unsigned char *end)
     plan_die(EINVAL, "init plan: ", "no exec step: ");
 }
 
+/* ---- the clone ---------------------------------------------------------------------- */
+
+/* What the CLONE_VM init reads of ours: set before the clone, left alone while it runs. */
+static const unsigned char *plan_begin, *plan_end;
+sigset_t plan_saved_mask; /* the runtime's signal mask: the init restores it for execve */
+
+/* The CLONE_VM init's stack. The kernel zeroes ``ctid`` (CLONE_CHILD_CLEARTID) when the
+ * init leaves our memory -- at its execve or its exit -- so the next clone can tell
+ * whether the step code's static state is free again and the stack can go. */
+static struct {
+    char *base;
+    size_t size;
+    volatile pid_t *ctid;
+} vm_stack;
+
+#define VM_STACK_SIZE (1024 * 1024)
+#define VM_GUARD 4096
+
+static int
+vm_child(void *unused)
+{
+    (void)unused;
+    k_prctl(PR_SET_DUMPABLE, 0); /* /proc/PID/exe is the host's Python (CVE-2019-5736) */
+    run_plan(plan_begin, plan_end);
+}
+
+/* A stack for a CLONE_VM init, or NULL: the previous one still runs in our memory (its
+ * steps' statics are taken), or no memory. */
+static char *
+vm_stack_get(void)
+{
+    if (vm_stack.base != NULL) {
+        if (*vm_stack.ctid != 0)
+            return NULL;
+        munmap(vm_stack.base, vm_stack.size);
+        vm_stack.base = NULL;
+    }
+    vm_stack.size = VM_STACK_SIZE + VM_GUARD;
+    vm_stack.base = mmap(NULL, vm_stack.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                         MAP_STACK, -1, 0);
+    if (vm_stack.base == MAP_FAILED) {
+        vm_stack.base = NULL;
+        return NULL;
+    }
+    mprotect(vm_stack.base, VM_GUARD, PROT_NONE); /* an overflow faults, never writes ours */
+    vm_stack.ctid = (volatile pid_t *)(vm_stack.base + VM_GUARD);
+    *vm_stack.ctid = -1;
+    return vm_stack.base + vm_stack.size; /* it grows down, towards ctid and the guard */
+}
+
 NSE_DOC(clone_init,
-"clone_init(flags, cgroup_fd, plan, sync_fd)\n--\n\n"
+"clone_init(flags, cgroup_fd, plan, sync_fd, share_memory=False)\n--\n\n"
 "Clone the container's init (as clone()) and run ``plan`` in the child:\n"
 "native steps compiled by libcontainer.init.plan, ending in execve.  The\n"
 "child never returns to Python; it reports a failure on ``sync_fd`` as an\n"
-"\"error\" message and exits.  Returns the child's pid in the parent.");
+"\"error\" message and exits.  Returns the child's pid in the parent.\n\n"
+"``share_memory``: clone with CLONE_VM (x86_64 and aarch64, no cgroup_fd):\n"
+"no page tables copied, and none of our pages turns copy-on-write, which\n"
+"costs a Python parent ~1 ms for the fork and more in faults while the\n"
+"child lives.  The child then also shares our dumpable flag (it makes it\n"
+"0 for both of us) -- for a one-shot process such as the CLI.  Falls back\n"
+"to a copy when a previous such child still runs in our memory.");
 
 PyObject *
 nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"flags", "cgroup_fd", "plan", "sync_fd", NULL};
+    static char *kwlist[] = {"flags", "cgroup_fd", "plan", "sync_fd", "share_memory", NULL};
     uint64_t flags;
-    int cgroup_fd, fd;
+    int cgroup_fd, fd, share = 0;
     Py_buffer plan;
     pid_t pid;
     int saved_errno;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&iy*i:clone_init", kwlist, u64_converter, &flags, &cgroup_fd,
-                                     &plan, &fd))
+    sigset_t all, old_mask;
+    char *stack = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&iy*i|p:clone_init", kwlist, u64_converter, &flags, &cgroup_fd,
+                                     &plan, &fd, &share))
         return NULL;
     if (flags & ~(uint64_t)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET |
                             CLONE_NEWCGROUP)) {
@@ -367,18 +430,39 @@ nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
         PyBuffer_Release(&plan);
         return NULL;
     }
-    PyOS_BeforeFork();
-    pid = nse_raw_clone(flags, cgroup_fd);
-    saved_errno = errno;
-    if (pid == 0) {
-        /* no PyOS_AfterFork_Child: this process never runs Python again. Non-dumpable
-         * before anything else: /proc/PID/exe is the host's Python (CVE-2019-5736) */
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (share && PLAN_RAW_SYSCALLS && cgroup_fd < 0)
+        stack = vm_stack_get();
+    /* every signal blocked from the clone on: a handler of ours must never run in the
+     * init (with CLONE_VM it would write our interpreter's state); it restores the mask
+     * for execve */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old_mask);
+    if (stack != NULL) {
+        plan_saved_mask = old_mask; /* no other init runs in our memory: ours to write */
+        plan_begin = (const unsigned char *)plan.buf;
+        plan_end = plan_begin + plan.len;
         sync_fd = fd;
-        run_plan((const unsigned char *)plan.buf, (const unsigned char *)plan.buf + plan.len);
+        pid = clone(vm_child, stack, (int)flags | CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, NULL, NULL, NULL,
+                    vm_stack.ctid);
+        saved_errno = errno;
+        if (pid < 0)
+            *vm_stack.ctid = 0; /* no child: the stack is free again */
+    } else {
+        PyOS_BeforeFork();
+        pid = nse_raw_clone(flags, cgroup_fd);
+        saved_errno = errno;
+        if (pid == 0) {
+            /* no PyOS_AfterFork_Child: this process never runs Python again. Non-dumpable
+             * before anything else: /proc/PID/exe is the host's Python (CVE-2019-5736) */
+            k_prctl(PR_SET_DUMPABLE, 0);
+            sync_fd = fd;
+            plan_saved_mask = old_mask; /* our own copy of the statics now */
+            run_plan((const unsigned char *)plan.buf, (const unsigned char *)plan.buf + plan.len);
+        }
+        PyOS_AfterFork_Parent();
     }
-    PyOS_AfterFork_Parent();
-    PyBuffer_Release(&plan);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    PyBuffer_Release(&plan); /* the caller keeps the bytes alive until the init is done */
     if (pid < 0)
         return raise_errno(saved_errno, NULL, NULL);
     return PyLong_FromPid(pid);

@@ -21,6 +21,17 @@
 
 #pragma GCC visibility push(hidden)
 
+#include "initplan_sys.h"
+
+/* strerror without gettext: glibc's strerror translates, and gettext saves and restores
+ * errno -- a write the CLONE_VM init must not make (initplan_sys.h). The same English text
+ * as Python's os.strerror in the runtime's default (C) message locale. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define plan_strerror(e) (strerrordesc_np(e) ? strerrordesc_np(e) : "Unknown error")
+#else
+#define plan_strerror(e) strerror(e)
+#endif
+
 enum {
     P_PRCTL = 1,        /* ints: option, arg */
     P_EXPECT = 2,       /* strs: prefix, type */
@@ -73,12 +84,13 @@ struct op {
 /* initplan.c: the channel to the runtime and the decoder */
 extern int sync_fd;
 extern int root_fd;
+extern sigset_t plan_saved_mask; /* the runtime's signal mask, for the program */
 void send_all(const char *s, size_t n);
 /* Report "[Errno N] <prefix><detail>" (+ strerror where the text ends in ": ", or has no
  * words of its own) on the sync socket as an "error" message, and exit. */
 void plan_die(int err, const char *prefix, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
-#define FAIL(op) plan_die(errno, (op)->strs[0], "%s", "")
-#define FAILF(op, ...) plan_die(errno, (op)->strs[0], __VA_ARGS__)
+#define FAIL(op) plan_die(perr, (op)->strs[0], "%s", "")
+#define FAILF(op, ...) plan_die(perr, (op)->strs[0], __VA_ARGS__)
 int64_t arg_int(const struct op *op, int i);
 void expect(const char *prefix, const char *type);
 

@@ -18,7 +18,7 @@ openat2_in(int dirfd, const char *path, int flags, uint64_t resolve)
     memset(&how, 0, sizeof(how));
     how.flags = (uint64_t)(flags | O_CLOEXEC);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
-    return (int)syscall(__NR_openat2, dirfd, rel, &how, sizeof(how));
+    return (int)k_openat2(dirfd, rel, &how, sizeof(how));
 }
 
 /* Create the missing directories of path, never crossing a symlink (the plan compiler
@@ -30,7 +30,7 @@ mkdir_all(const char *path, mode_t mode)
     char *p, *name;
     int fd, nfd;
     if (strlen(path) >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
+        perr = ENAMETOOLONG;
         return -1;
     }
     strcpy(buf, path);
@@ -51,16 +51,16 @@ mkdir_all(const char *path, mode_t mode)
         if (strcmp(name, ".") == 0)
             continue;
         nfd = openat2_in(fd, name, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
-        if (nfd < 0 && errno == ENOENT) {
-            if (mkdirat(fd, name, mode) < 0 && errno != EEXIST) {
-                int e = errno;
-                close(fd);
-                errno = e;
+        if (nfd < 0 && perr == ENOENT) {
+            if (k_mkdirat(fd, name, mode) < 0 && perr != EEXIST) {
+                int e = perr;
+                k_close(fd);
+                perr = e;
                 return -1;
             }
             nfd = openat2_in(fd, name, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
         }
-        close(fd);
+        k_close(fd);
         if (nfd < 0)
             return -1;
         fd = nfd;
@@ -90,25 +90,25 @@ create_file(const char *path)
     char dir[PATH_MAX], base[PATH_MAX];
     int fd = openat2_in(root_fd, path, O_PATH, RESOLVE_NO_SYMLINKS);
     int parent, e;
-    if (fd >= 0 || errno != ENOENT)
+    if (fd >= 0 || perr != ENOENT)
         return fd;
     if (strlen(path) >= sizeof(dir)) {
-        errno = ENAMETOOLONG;
+        perr = ENAMETOOLONG;
         return -1;
     }
     split(path, dir, base);
     parent = mkdir_all(dir, 0755);
     if (parent < 0)
         return -1;
-    fd = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-    e = errno;
-    close(parent);
+    fd = k_openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    e = perr;
+    k_close(parent);
     if (fd < 0 && e != EEXIST) {
-        errno = e;
+        perr = e;
         return -1;
     }
     if (fd >= 0)
-        close(fd);
+        k_close(fd);
     return openat2_in(root_fd, path, O_PATH, RESOLVE_NO_SYMLINKS);
 }
 
@@ -123,7 +123,7 @@ static long
 magic_of(int fd)
 {
     struct statfs sf;
-    if (fstatfs(fd, &sf) < 0)
+    if (k_fstatfs(fd, &sf) < 0)
         return -1;
     return (long)sf.f_type;
 }
@@ -137,7 +137,7 @@ verify_target(const struct op *op, int fd, long want, const char *dest)
         return;
     got = magic_of(fd);
     if (got != want) {
-        errno = EPERM;
+        perr = EPERM;
         plan_die(EPERM, op->strs[0], "'%s' is not on the container's %s (f_type %#lx): refusing to mount over it",
             dest, want == 0x9fa0 ? "procfs" : "sysfs", (unsigned long)got);
     }
@@ -152,13 +152,13 @@ statfs_flags(const char *path)
         {ST_SYNCHRONOUS, MS_SYNCHRONOUS}, {ST_MANDLOCK, MS_MANDLOCK}, {ST_NOATIME, MS_NOATIME},
         {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}, {0x2000, MS_NOSYMFOLLOW},
     };
-    struct statvfs sv;
+    struct statfs sf; /* f_flags: statvfs's ST_* bits */
     unsigned long flags = 0;
     size_t i;
-    if (statvfs(path, &sv) < 0)
+    if (k_statfs(path, &sf) < 0)
         return 0;
     for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (sv.f_flag & map[i][0])
+        if ((unsigned long)sf.f_flags & map[i][0])
             flags |= map[i][1];
     if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)))
         flags |= MS_STRICTATIME;
@@ -180,9 +180,9 @@ after_mount(const struct op *op, const char *dest, int first_prop)
     if (fd < 0)
         FAIL(op);
     for (i = first_prop; i < op->nints; i++)
-        if (mount(NULL, fdpath(fd, b), NULL, (unsigned long)arg_int(op, i), NULL) < 0)
+        if (k_mount(NULL, fdpath(fd, b), NULL, (unsigned long)arg_int(op, i), NULL) < 0)
             FAIL(op);
-    close(fd);
+    k_close(fd);
 }
 
 /* ---- the steps --------------------------------------------------------------------- */
@@ -203,29 +203,29 @@ do_mount(const struct op *op)
     if (kind == K_SPECIAL) {
         fd = mkdir_all(dest, 0755);
         if (fd < 0) {
-            if (errno == ELOOP || errno == ENOTDIR)
-                plan_die(errno, op->strs[0], "filesystem '%s' must be mounted on ordinary directory", fstype);
+            if (perr == ELOOP || perr == ENOTDIR)
+                plan_die(perr, op->strs[0], "filesystem '%s' must be mounted on ordinary directory", fstype);
             FAIL(op);
         }
         verify_target(op, fd, target_magic, dest);
-        if (mount(source, fdpath(fd, b1), fstype, flags, *data ? data : NULL) < 0)
+        if (k_mount(source, fdpath(fd, b1), fstype, flags, *data ? data : NULL) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
         fd = openat2_in(root_fd, dest, O_PATH, RESOLVE_NO_SYMLINKS);
         if (fd < 0)
             FAIL(op);
         if (magic_of(fd) != after_magic) {
-            errno = EPERM;
+            perr = EPERM;
             plan_die(EPERM, op->strs[0], "'%s' is not a %s mount after mounting it", dest, fstype);
         }
-        close(fd);
+        k_close(fd);
     } else if (kind == K_TMPFS) {
         fd = openat2_in(root_fd, dest, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
         if (fd >= 0) {
-            if (fstat(fd, &st) < 0)
+            if (k_fstat(fd, &st) < 0)
                 FAIL(op);
             snprintf(opts, sizeof(opts), "mode=%04o%s%s", st.st_mode & 07777, *data ? "," : "", data);
-        } else if (errno == ENOENT) {
+        } else if (perr == ENOENT) {
             snprintf(opts, sizeof(opts), "%s", data);
             fd = mkdir_all(dest, 0755);
             if (fd < 0)
@@ -234,46 +234,46 @@ do_mount(const struct op *op)
             FAIL(op);
         }
         verify_target(op, fd, target_magic, dest);
-        if (mount(source, fdpath(fd, b1), "tmpfs", flags & ~MS_RDONLY, *opts ? opts : NULL) < 0)
+        if (k_mount(source, fdpath(fd, b1), "tmpfs", flags & ~MS_RDONLY, *opts ? opts : NULL) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
     } else if (kind == K_BIND) {
-        src = open(source, O_PATH | O_CLOEXEC);
-        if (src < 0 || fstat(src, &st) < 0)
+        src = k_open(source, O_PATH | O_CLOEXEC);
+        if (src < 0 || k_fstat(src, &st) < 0)
             FAIL(op);
         fd = S_ISDIR(st.st_mode) ? mkdir_all(dest, 0755) : create_file(dest);
         if (fd < 0)
             FAIL(op);
         verify_target(op, fd, target_magic, dest);
-        if (mount(fdpath(src, b1), fdpath(fd, b2), NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+        if (k_mount(fdpath(src, b1), fdpath(fd, b2), NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
         if (remount) {
             unsigned long want = flags | MS_BIND | MS_REMOUNT;
             fd = openat2_in(root_fd, dest, O_PATH, 0);
             if (fd < 0)
                 FAIL(op);
-            if (mount(NULL, fdpath(fd, b2), NULL, want, NULL) < 0) {
-                int first = errno;
+            if (k_mount(NULL, fdpath(fd, b2), NULL, want, NULL) < 0) {
+                int first = perr;
                 unsigned long sf = statfs_flags(fdpath(src, b1));
                 if ((sf & cleared & LOCKED) || ((flags & ATIME) && (flags & ATIME) != (sf & ATIME))) {
-                    errno = first;
+                    perr = first;
                     FAIL(op);
                 }
-                if (mount(NULL, fdpath(fd, b2), NULL, want | (sf & LOCKED), NULL) < 0)
+                if (k_mount(NULL, fdpath(fd, b2), NULL, want | (sf & LOCKED), NULL) < 0)
                     FAIL(op);
             }
-            close(fd);
+            k_close(fd);
         }
-        close(src);
+        k_close(src);
     } else {
         fd = mkdir_all(dest, 0755);
         if (fd < 0)
             FAIL(op);
         verify_target(op, fd, target_magic, dest);
-        if (mount(source, fdpath(fd, b1), fstype, flags, *data ? data : NULL) < 0)
+        if (k_mount(source, fdpath(fd, b1), fstype, flags, *data ? data : NULL) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
     }
     after_mount(op, dest, 6);
 }
@@ -290,11 +290,11 @@ do_cgroup_v1(const struct op *op)
     int i;
 
     if (!cgroupns) {
-        int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (n = read(fd, own, sizeof(own) - 1)) < 0)
+        int fd = k_open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (n = k_read(fd, own, sizeof(own) - 1)) < 0)
             FAIL(op);
         own[n] = 0;
-        close(fd);
+        k_close(fd);
     }
     for (i = 2; i + 3 < op->nstrs; i += 4) {
         const char *name = op->strs[i], *mountpoint = op->strs[i + 1], *root = op->strs[i + 2];
@@ -306,7 +306,7 @@ do_cgroup_v1(const struct op *op)
             FAIL(op);
         if (cgroupns) {
             const char *source = strcmp(subs, "name=systemd") == 0 ? "systemd" : "cgroup";
-            if (mount(source, fdpath(fd, b1), "cgroup",
+            if (k_mount(source, fdpath(fd, b1), "cgroup",
                       MS_NOEXEC | MS_NOSUID | MS_NODEV | (flags & MS_RDONLY), subs) < 0)
                 FAIL(op);
         } else {
@@ -334,40 +334,40 @@ do_cgroup_v1(const struct op *op)
                     break;
             }
             if (mine == NULL) {
-                errno = ENOENT;
+                perr = ENOENT;
                 FAILF(op, "no cgroup of ours in %s: ", mountpoint);
             }
             /* os.path.relpath(mine, root) joined to the mountpoint */
             if (strcmp(root, "/") != 0 && strncmp(mine, root, rl) == 0 && (mine[rl] == '/' || mine[rl] == 0))
                 mine += rl;
             snprintf(src, sizeof(src), "%s/%s", mountpoint, mine);
-            sfd = open(src, O_PATH | O_CLOEXEC | O_DIRECTORY);
+            sfd = k_open(src, O_PATH | O_CLOEXEC | O_DIRECTORY);
             if (sfd < 0)
                 FAIL(op);
-            if (mount(fdpath(sfd, b1), fdpath(fd, b2), NULL, MS_BIND | MS_REC, NULL) < 0)
+            if (k_mount(fdpath(sfd, b1), fdpath(fd, b2), NULL, MS_BIND | MS_REC, NULL) < 0)
                 FAIL(op);
-            close(fd);
+            k_close(fd);
             fd = openat2_in(root_fd, path, O_PATH, 0);
             if (fd < 0)
                 FAIL(op);
             {
                 unsigned long want = flags | MS_BIND | MS_REC | MS_REMOUNT;
                 if ((flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) &&
-                    mount(NULL, fdpath(fd, b2), NULL, want, NULL) < 0) {
+                    k_mount(NULL, fdpath(fd, b2), NULL, want, NULL) < 0) {
                     unsigned long sf = statfs_flags(fdpath(sfd, b1));
-                    if (mount(NULL, fdpath(fd, b2), NULL, want | (sf & LOCKED), NULL) < 0)
+                    if (k_mount(NULL, fdpath(fd, b2), NULL, want | (sf & LOCKED), NULL) < 0)
                         FAIL(op);
                 }
             }
-            close(sfd);
+            k_close(sfd);
             {
                 int k;
                 for (k = 2; k < op->nints; k++)
-                    if (mount(NULL, fdpath(fd, b2), NULL, (unsigned long)arg_int(op, k), NULL) < 0)
+                    if (k_mount(NULL, fdpath(fd, b2), NULL, (unsigned long)arg_int(op, k), NULL) < 0)
                         FAIL(op);
             }
         }
-        close(fd);
+        k_close(fd);
     }
     /* co-mounted controllers: cpu -> cpu,cpuacct */
     {
@@ -381,10 +381,10 @@ do_cgroup_v1(const struct op *op)
                 continue;
             snprintf(names, sizeof(names), "%s", name);
             for (tok = strtok_r(names, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
-                if (symlinkat(name, dfd, tok) < 0 && errno != EEXIST)
+                if (k_symlinkat(name, dfd, tok) < 0 && perr != EEXIST)
                     FAIL(op);
         }
-        close(dfd);
+        k_close(dfd);
     }
 }
 
@@ -400,36 +400,36 @@ do_mknod(const struct op *op)
     char dir[PATH_MAX], base[PATH_MAX], b1[64];
     int parent, fd;
     if (strlen(path) >= sizeof(dir)) {
-        errno = ENAMETOOLONG;
+        perr = ENAMETOOLONG;
         FAIL(op);
     }
     split(path, dir, base);
     parent = mkdir_all(dir, 0755);
     if (parent < 0)
         FAIL(op);
-    if (!bind && mknodat(parent, base, mode, dev) < 0) {
-        if (errno == EPERM)
+    if (!bind && k_mknodat(parent, base, mode, dev) < 0) {
+        if (perr == EPERM)
             bind = 1;
-        else if (errno != EEXIST)
+        else if (perr != EEXIST)
             FAIL(op);
     } else if (!bind) {
         fd = openat2_in(root_fd, path, O_PATH | O_NOFOLLOW, 0);
-        if (fd < 0 || chmod(fdpath(fd, b1), mode & 07777) < 0 || chown(fdpath(fd, b1), uid, gid) < 0)
+        if (fd < 0 || k_fchmodat(AT_FDCWD, fdpath(fd, b1), mode & 07777) < 0 || k_fchownat(AT_FDCWD, fdpath(fd, b1), uid, gid) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
     }
     if (bind) {
-        fd = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd = k_openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0)
-            close(fd);
-        else if (errno != EEXIST)
+            k_close(fd);
+        else if (perr != EEXIST)
             FAIL(op);
         fd = openat2_in(root_fd, path, O_PATH, 0);
-        if (fd < 0 || mount(path, fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
+        if (fd < 0 || k_mount(path, fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
             FAIL(op);
-        close(fd);
+        k_close(fd);
     }
-    close(parent);
+    k_close(parent);
 }
 
 void
@@ -438,29 +438,29 @@ do_symlink(const struct op *op)
     int dir = mkdir_all(op->strs[1], 0755);
     if (dir < 0)
         FAIL(op);
-    if (arg_int(op, 0) && unlinkat(dir, op->strs[2], 0) < 0 && errno != ENOENT)
+    if (arg_int(op, 0) && k_unlinkat(dir, op->strs[2], 0) < 0 && perr != ENOENT)
         FAIL(op);
-    if (symlinkat(op->strs[3], dir, op->strs[2]) < 0 && errno != EEXIST)
+    if (k_symlinkat(op->strs[3], dir, op->strs[2]) < 0 && perr != EEXIST)
         FAIL(op);
-    close(dir);
+    k_close(dir);
 }
 
 void
 do_pivot(const struct op *op)
 {
-    int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    int new_root = open(op->strs[1], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (old_root < 0 || new_root < 0 || fchdir(new_root) < 0)
+    int old_root = k_open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int new_root = k_open(op->strs[1], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (old_root < 0 || new_root < 0 || k_fchdir(new_root) < 0)
         FAIL(op);
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
+    if (k_pivot_root(".", ".") < 0)
         FAILF(op, "pivot_root: ");
-    if (fchdir(old_root) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0 ||
-        chdir("/") < 0)
+    if (k_fchdir(old_root) < 0 || k_mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || k_umount2(".", MNT_DETACH) < 0 ||
+        k_chdir("/") < 0)
         FAIL(op);
-    close(old_root);
-    close(new_root);
-    close(root_fd);
-    root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    k_close(old_root);
+    k_close(new_root);
+    k_close(root_fd);
+    root_fd = k_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0)
         FAIL(op);
 }
@@ -469,14 +469,14 @@ void
 do_dev_null(void)
 {
     struct stat null, st;
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOFOLLOW), i;
+    int fd = k_open("/dev/null", O_RDWR | O_CLOEXEC | O_NOFOLLOW), i;
     if (fd < 0)
         return;
-    if (fstat(fd, &null) == 0 && S_ISCHR(null.st_mode) && null.st_rdev == makedev(1, 3))
+    if (k_fstat(fd, &null) == 0 && S_ISCHR(null.st_mode) && null.st_rdev == makedev(1, 3))
         for (i = 0; i < 3; i++)
-            if (fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)
-                dup2(fd, i);
-    close(fd);
+            if (k_fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)
+                k_dup3(fd, i);
+    k_close(fd);
 }
 
 void
@@ -490,16 +490,16 @@ do_remount_ro(const struct op *op)
         struct timespec ts = {0, 100000000};
         if (fd < 0)
             FAIL(op);
-        r = mount(NULL, fdpath(fd, b), NULL, flags, NULL);
-        e = errno;
-        close(fd);
+        r = k_mount(NULL, fdpath(fd, b), NULL, flags, NULL);
+        e = perr;
+        k_close(fd);
         if (r == 0)
             return;
         if (e != EBUSY) {
-            errno = e;
+            perr = e;
             FAIL(op);
         }
-        nanosleep(&ts, NULL);
+        k_nanosleep(&ts);
     }
     plan_die(EBUSY, op->strs[0], "unable to mount %s as readonly max retries reached", op->strs[1]);
 }
@@ -508,7 +508,7 @@ void
 do_root_ro(const struct op *op)
 {
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
-    if (mount(NULL, "/", NULL, flags, NULL) < 0 && mount(NULL, "/", NULL, flags | statfs_flags("/"), NULL) < 0)
+    if (k_mount(NULL, "/", NULL, flags, NULL) < 0 && k_mount(NULL, "/", NULL, flags | statfs_flags("/"), NULL) < 0)
         FAIL(op);
 }
 
@@ -516,7 +516,7 @@ static int
 open_target(const struct op *op)
 {
     int fd = openat2_in(root_fd, op->strs[1], O_PATH, 0);
-    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+    if (fd < 0 && (perr == ENOENT || perr == ENOTDIR))
         return -1;
     if (fd < 0)
         FAIL(op);
@@ -528,20 +528,20 @@ void
 do_ro_path(const struct op *op)
 {
     char b[64];
-    struct statvfs sv;
+    struct statfs sf;
     int fd = open_target(op);
     if (fd < 0)
         return;
-    if (mount(fdpath(fd, b), fdpath(fd, b), NULL, MS_BIND | MS_REC, NULL) < 0)
+    if (k_mount(fdpath(fd, b), fdpath(fd, b), NULL, MS_BIND | MS_REC, NULL) < 0)
         FAIL(op);
-    close(fd);
+    k_close(fd);
     fd = openat2_in(root_fd, op->strs[1], O_PATH, 0);
-    if (fd < 0 || fstatvfs(fd, &sv) < 0)
+    if (fd < 0 || k_fstatfs(fd, &sf) < 0)
         FAIL(op);
-    if (mount(fdpath(fd, b), fdpath(fd, b), NULL,
-              (sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    if (k_mount(fdpath(fd, b), fdpath(fd, b), NULL,
+              ((unsigned long)sf.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         FAIL(op);
-    close(fd);
+    k_close(fd);
 }
 
 static int null_fd = -1;
@@ -554,22 +554,22 @@ do_mask_path(const struct op *op)
     int fd = open_target(op);
     if (fd < 0)
         return;
-    if (fstat(fd, &st) < 0)
+    if (k_fstat(fd, &st) < 0)
         FAIL(op);
     if (S_ISDIR(st.st_mode)) {
-        if (mount("tmpfs", fdpath(fd, b1), "tmpfs", MS_RDONLY, NULL) < 0)
+        if (k_mount("tmpfs", fdpath(fd, b1), "tmpfs", MS_RDONLY, NULL) < 0)
             FAIL(op);
     } else {
         if (null_fd < 0) {
             struct stat ns;
             null_fd = openat2_in(root_fd, "/dev/null", O_PATH | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
-            if (null_fd < 0 || fstat(null_fd, &ns) < 0)
+            if (null_fd < 0 || k_fstat(null_fd, &ns) < 0)
                 FAIL(op);
             if (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
                 plan_die(EPERM, op->strs[0], "/dev/null in the container is not the null device (1:3)");
         }
-        if (mount(fdpath(null_fd, b2), fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
+        if (k_mount(fdpath(null_fd, b2), fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
             FAIL(op);
     }
-    close(fd);
+    k_close(fd);
 }

@@ -18,11 +18,11 @@ do_mkdir_cwd(const struct op *op)
         if (*p == '/' || *p == 0) {
             char c = *p;
             *p = 0;
-            if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+            if (k_mkdirat(AT_FDCWD, buf, 0755) < 0 && perr != EEXIST) {
                 /* as str() of the OSError os.makedirs raises */
                 char msg[PATH_MAX + 128];
-                int e = errno;
-                snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, strerror(e), buf);
+                int e = perr;
+                snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, plan_strerror(e), buf);
                 plan_die(0, msg, "%s", "");
             }
             *p = c;
@@ -38,16 +38,16 @@ do_stdio(const struct op *op)
     int copies[3], i;
     for (i = 0; i < 3; i++) {
         int fd = (int)arg_int(op, i);
-        copies[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        copies[i] = fd < 0 ? -1 : k_fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (fd >= 0 && copies[i] < 0)
             FAIL(op);
     }
     for (i = 0; i < 3; i++) {
         if (copies[i] < 0)
             continue;
-        if (dup2(copies[i], i) < 0)
+        if (k_dup3(copies[i], i) < 0)
             FAIL(op);
-        close(copies[i]);
+        k_close(copies[i]);
     }
 }
 
@@ -58,14 +58,14 @@ do_bounding(const struct op *op)
     struct __user_cap_data_struct d[2];
     uint64_t keep = (uint64_t)arg_int(op, 0);
     int last = (int)arg_int(op, 1), n;
-    if (syscall(SYS_capget, &h, d) < 0)
+    if (k_capget(&h, d) < 0)
         FAILF(op, "capget: ");
     if (!(d[0].effective & (1u << CAP_SETPCAP)))
         return;
     for (n = 0; n <= last && n < 64; n++) {
         if (keep & (1ull << n))
             continue;
-        if (prctl(PR_CAPBSET_DROP, n, 0, 0, 0) < 0 && errno != EINVAL)
+        if (k_prctl(PR_CAPBSET_DROP, n) < 0 && perr != EINVAL)
             FAILF(op, "dropping capability %d from the bounding set: ", n);
     }
 }
@@ -79,10 +79,10 @@ do_user(const struct op *op)
         n = NGROUPS_MAX;
     for (i = 0; i < n; i++)
         groups[i] = (gid_t)arg_int(op, 3 + i);
-    if (arg_int(op, 2) && syscall(SYS_setgroups, n, groups) < 0)
+    if (arg_int(op, 2) && k_setgroups(n, groups) < 0)
         FAIL(op);
-    if (syscall(SYS_setresgid, (gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1)) < 0 ||
-        syscall(SYS_setresuid, (uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0)) < 0)
+    if (k_setresgid((gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1), (gid_t)arg_int(op, 1)) < 0 ||
+        k_setresuid((uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0), (uid_t)arg_int(op, 0)) < 0)
         FAIL(op);
 }
 
@@ -99,23 +99,23 @@ do_caps(const struct op *op)
     d[1].permitted = (uint32_t)(p >> 32);
     d[0].inheritable = (uint32_t)in;
     d[1].inheritable = (uint32_t)(in >> 32);
-    if (syscall(SYS_capset, &h, d) < 0)
+    if (k_capset(&h, d) < 0)
         FAILF(op, "capset: ");
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    if (k_prctl3(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0) < 0)
         return;
     for (n = 0; n <= last && n < 64; n++)
         if (amb & (1ull << n))
-            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n, 0, 0);
+            k_prctl3(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, n);
 }
 
 void
 do_chdir(const struct op *op)
 {
     char cwd[PATH_MAX];
-    if (chdir(op->strs[1]) < 0)
-        plan_die(errno, "", "chdir to cwd ('%s') set in config.json failed: ", op->strs[1]);
+    if (k_chdir(op->strs[1]) < 0)
+        plan_die(perr, "", "chdir to cwd ('%s') set in config.json failed: ", op->strs[1]);
     /* CVE-2024-21626: a cwd outside our root reads "(unreachable)..." */
-    if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+    if (k_getcwd(cwd, sizeof(cwd)) < 0 || cwd[0] != '/')
         plan_die(EPERM, "", "current working directory is outside of container mount namespace root -- possible container "
                        "breakout detected");
 }
@@ -129,7 +129,7 @@ lookup(const char *arg0, char *const *env, int nenv, char *buf)
     struct stat st;
     int i;
     if (strchr(arg0, '/') != NULL) {
-        if (stat(arg0, &st) < 0)
+        if (k_stat(arg0, &st) < 0)
             plan_die(0, "", "exec: \"%s\": stat %s: no such file or directory", arg0, arg0);
         return arg0;
     }
@@ -141,7 +141,7 @@ lookup(const char *arg0, char *const *env, int nenv, char *buf)
     snprintf(dirs, sizeof(dirs), "%s", path);
     for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
         snprintf(buf, PATH_MAX, "%s/%s", dir, arg0);
-        if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && access(buf, X_OK) == 0)
+        if (k_stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && k_faccessat(AT_FDCWD, buf, X_OK) == 0)
             return buf;
     }
     plan_die(0, "", "exec: \"%s\": executable file not found in $PATH", arg0);
@@ -157,6 +157,7 @@ do_exec(const struct op *op)
     static char *argv[MAX_STRS + 9], *env[MAX_STRS + 1];
     char found[PATH_MAX], line[128];
     const char *path;
+    uint64_t all_blocked = ~(uint64_t)0; /* the kernel's sigset: 64 bits */
     if (nargs < 1 || nenv < 0)
         plan_die(EINVAL, "init plan: ", "bad exec step: ");
     for (i = 0; i < nenv; i++)
@@ -167,9 +168,9 @@ do_exec(const struct op *op)
         struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
         struct __user_cap_data_struct d[2];
         char a1[16], a2[16], a3[16], a4[64], a5[16];
-        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d, \"closing\": true}\n", getpid());
+        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d, \"closing\": true}\n", k_getpid());
         (void)n;
-        if (syscall(SYS_capget, &h, d) < 0)
+        if (k_capget(&h, d) < 0)
             FAILF(op, "capget: ");
         snprintf(a1, sizeof(a1), "%d", fifo_fd);
         snprintf(a2, sizeof(a2), "%d", pdeath);
@@ -188,34 +189,38 @@ do_exec(const struct op *op)
         argv[7] = (char *)path;
         for (i = 0; i < nargs; i++)
             argv[8 + i] = (char *)op->strs[1 + i];
-        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-        fcntl(fifo_fd, F_SETFD, 0);
-        fcntl(sync_fd, F_SETFD, 0);
-        syscall(SYS_execveat, memfd, "", argv, env, AT_EMPTY_PATH);
-        fcntl(fifo_fd, F_SETFD, FD_CLOEXEC);
-        fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+        k_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        k_fcntl(fifo_fd, F_SETFD, 0);
+        k_fcntl(sync_fd, F_SETFD, 0);
+        k_sigmask(SIG_SETMASK, &plan_saved_mask, NULL); /* the program's signals: the runtime's */
+        k_execveat(memfd, "", argv, env, AT_EMPTY_PATH);
+        k_sigmask(SIG_SETMASK, &all_blocked, NULL);
+        k_fcntl(fifo_fd, F_SETFD, FD_CLOEXEC);
+        k_fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
     }
     for (i = 0; i < nargs; i++)
         argv[i] = (char *)op->strs[1 + i];
     argv[nargs] = NULL;
     if (op->nints < 6 || arg_int(op, 5)) { /* an exec'd process has no "ready": execve's EOF says it */
-        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d}\n", getpid());
+        int n = snprintf(line, sizeof(line), "{\"type\": \"ready\", \"pid\": %d}\n", k_getpid());
         send_all(line, (size_t)n);
     }
     if (fifo_fd >= 0) {
         /* no finisher: wait on the FIFO here (init/standard.py's fallback) */
         char b[64];
-        int fifo = open(fdpath(fifo_fd, b), O_WRONLY | O_CLOEXEC);
-        if (fifo < 0 || write(fifo, "0", 1) != 1)
+        int fifo = k_open(fdpath(fifo_fd, b), O_WRONLY | O_CLOEXEC);
+        if (fifo < 0 || k_write(fifo, "0", 1) != 1)
             FAIL(op);
     }
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    execve(path, argv, env);
+    k_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    k_sigmask(SIG_SETMASK, &plan_saved_mask, NULL);
+    k_execve(path, argv, env);
+    k_sigmask(SIG_SETMASK, &all_blocked, NULL);
     {
         /* as str() of the OSError os.execve raises */
         char msg[PATH_MAX + 128];
-        int e = errno;
-        snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, strerror(e), path);
+        int e = perr;
+        snprintf(msg, sizeof(msg), "[Errno %d] %s: '%s'", e, plan_strerror(e), path);
         plan_die(0, msg, "%s", "");
     }
 }
@@ -224,15 +229,15 @@ void
 do_loopback_up(const struct op *op)
 {
     struct ifreq ifr;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = k_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         FAIL(op);
     memset(&ifr, 0, sizeof(ifr));
     strcpy(ifr.ifr_name, "lo");
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    if (k_ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
         FAIL(op);
     ifr.ifr_flags |= IFF_UP;
-    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    if (k_ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
         FAIL(op);
-    close(fd);
+    k_close(fd);
 }

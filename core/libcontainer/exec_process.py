@@ -41,7 +41,8 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
         pid = -1
         try:
             # the native child (init/plan.py) never runs Python: no copy-on-write of our heap
-            pid = os.fork() if native is None else syscalls.get().clone_init(0, -1, native[0], child.fileno())
+            pid = os.fork() if native is None else syscalls.get().clone_init(0, -1, native[0], child.fileno(),
+                                                                              _share())
         finally:
             if own_pidns is not None and pid != 0:
                 try:
@@ -96,6 +97,12 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     finally:
         parent.close()
     return target
+
+
+def _share() -> bool:
+    from .init import plan
+
+    return plan.share_memory()
 
 
 def _native_plan(config, process, init_pid: int, join_fds: list[int]):

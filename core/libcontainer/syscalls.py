@@ -47,9 +47,9 @@ class LinuxSyscalls:
         # cgroup_fd >= 0: clone3 + CLONE_INTO_CGROUP; OSError (no child) where the kernel can't
         return _native().clone(flags, cgroup_fd)
 
-    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd, share_memory=False):
         # as clone, but the child runs init/plan.py's native steps and never returns
-        return _native().clone_init(flags, cgroup_fd, plan, sync_fd)
+        return _native().clone_init(flags, cgroup_fd, plan, sync_fd, share_memory)
 
     # -- mounts ----------------------------------------------------------------------------------
     def mount(self, source, target, fstype, flags=0, data=None):

@@ -291,13 +291,13 @@ class CloneSpy(syscalls.LinuxSyscalls):
             self.clones.append((cgroup_fd, target))
         return pid
 
-    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd, share_memory=False):
         """The native init's clone (init/plan.py), refused and noted the same way."""
         target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
         if self.refuse and cgroup_fd >= 0:
             self.clones.append((cgroup_fd, target))
             raise OSError(errno.ENOSYS, "clone3 refused by the test")
-        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd)
+        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd, share_memory)
         self.clones.append((cgroup_fd, target))  # the native child never returns here
         return pid
 

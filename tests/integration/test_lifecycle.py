@@ -105,9 +105,9 @@ def test_exec_joins_every_namespace_and_returns_status(running, tmp_path, route,
     clones = []
 
     class Spy(syscalls.LinuxSyscalls):
-        def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+        def clone_init(self, flags, cgroup_fd, plan, sync_fd, share_memory=False):
             clones.append(flags)
-            return super().clone_init(flags, cgroup_fd, plan, sync_fd)
+            return super().clone_init(flags, cgroup_fd, plan, sync_fd, share_memory)
 
     monkeypatch.setattr(syscalls, "_active", Spy())
     if route == "one fork, python":

@@ -54,9 +54,9 @@ class Spy(syscalls.LinuxSyscalls):
             self.python += 1
         return pid
 
-    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd, share_memory=False):
         self.native += 1
-        return super().clone_init(flags, cgroup_fd, plan, sync_fd)
+        return super().clone_init(flags, cgroup_fd, plan, sync_fd, share_memory)
 
 
 def run_once(state_root, config, tmp_path, native: bool, monkeypatch, args=("/bin/sh", "-c", REPORT), **proc):
@@ -293,3 +293,87 @@ def test_exec_same_process_both_ways(rootfs, state_root, tmp_path, monkeypatch, 
     assert "Uid:\t1000\t1000\t1000\t1000" in outputs[0] and "CapAmb:\t0000000000000020" in outputs[0]
     assert "/dev/shm/made" in outputs[0] and "0027" in outputs[0] and "HOME=/" in outputs[0]
     # the namespaces and cgroups: test_lifecycle.py's test_exec_joins_every_namespace_and_returns_status
+
+
+# -- CLONE_VM: the init sharing the runtime's memory (the CLI's way) ----------------------------
+
+KCMP_VM = 1
+
+
+def _shares_memory(pid_a: int, pid_b: int) -> bool:
+    """kcmp(2) KCMP_VM: do the two processes use the same address space? (ctypes: a test
+    may import what the runtime must not)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {"x86_64": 312, "aarch64": 272}[os.uname().machine]
+    r = libc.syscall(nr, pid_a, pid_b, KCMP_VM, 0, 0)
+    assert r >= 0, os.strerror(ctypes.get_errno())
+    return r == 0
+
+
+def _waiting_init(share: bool):
+    """A native init waiting for "go" (then exec'ing /bin/true); -> (pid, parent socket)."""
+    p = plan.Plan()
+    p.add(plan.EXPECT, (), ["go"])
+    p.add(plan.EXEC, [-1, -1, 0, 0, 1, 1], ["/bin/true", "PATH=/usr/bin:/bin"])
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    data = p.bytes()
+    pid = _nsenter.clone_init(0, -1, data, child.fileno(), share)
+    child.close()
+    return pid, parent, data
+
+
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="CLONE_VM init: x86_64/aarch64 only")
+def test_shared_memory_init_runs_in_our_address_space_and_leaves_it_at_execve():
+    dumpable = _nsenter.prctl(3)  # PR_GET_DUMPABLE: the init makes it 0 for both of us
+    first = second = None
+    try:
+        first = _waiting_init(True)
+        assert _shares_memory(os.getpid(), first[0])  # no copy of our page tables
+        # a second one while the first still runs in our memory: a copy (the steps' state is taken)
+        second = _waiting_init(True)
+        assert not _shares_memory(os.getpid(), second[0])
+        for pid, sock, _ in (first, second):
+            sock.sendall(b'{"type": "go"}\n')
+            assert _lines(sock) == [{"type": "ready", "pid": pid}]  # EOF: it exec'd
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            sock.close()
+        # and the next one may share again: the first left our memory at its execve
+        third = _waiting_init(True)
+        assert _shares_memory(os.getpid(), third[0])
+        third[1].sendall(b'{"type": "go"}\n')
+        _lines(third[1])
+        os.waitpid(third[0], 0)
+        third[1].close()
+    finally:
+        _nsenter.prctl(4, dumpable)  # PR_SET_DUMPABLE: back to what pytest had
+
+
+def test_the_cli_clones_its_init_sharing_memory(rootfs, state_root, tmp_path, no_leaks):
+    """pyrunc run: the init (and an exec'd child) are cloned with CLONE_VM; the container is
+    the same as the library's (which copies)."""
+    import subprocess
+    import sys
+
+    spec = specconv.example_spec()
+    spec["root"]["path"] = rootfs
+    spec["process"]["terminal"] = False
+    spec["process"]["args"] = ["/bin/sh", "-c", REPORT]
+    spec["linux"].pop("resources", None)
+    name = cid()  # both runs the same (the cgroup's name shows in the mounts)
+    spec["linux"]["cgroupsPath"] = f"pyrunc-native-{name}"  # relative: under the test's own cgroup
+    (tmp_path / "config.json").write_text(json.dumps(spec))
+    pyrunc = os.path.join(os.path.dirname(sys.executable), "pyrunc")
+    trace = tmp_path / "strace"
+    outs = []
+    for share in ("1", "0"):
+        r = subprocess.run(["strace", "-f", "-e", "trace=clone", "-o", str(trace), pyrunc, "--root", state_root,
+                            "run", "--bundle", str(tmp_path), name],
+                           capture_output=True, text=True, env=dict(os.environ, LIBCONTAINER_SHARE_MEMORY=share))
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+        clones = [ln for ln in trace.read_text().splitlines() if "CLONE_NEWPID" in ln]
+        assert len(clones) == 1 and ("CLONE_VM" in clones[0]) == (share == "1"), clones
+    assert outs[0] == outs[1] and outs[0].rstrip().endswith("done")

@@ -167,10 +167,10 @@ class CloneSpy(syscalls.LinuxSyscalls):
             self.clones.append(target)
         return pid
 
-    def clone_init(self, flags, cgroup_fd, plan, sync_fd):
+    def clone_init(self, flags, cgroup_fd, plan, sync_fd, share_memory=False):
         """The native init's clone (init/plan.py): its child never returns here."""
         target = os.readlink(f"/proc/self/fd/{cgroup_fd}") if cgroup_fd >= 0 else ""
-        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd)
+        pid = super().clone_init(flags, cgroup_fd, plan, sync_fd, share_memory)
         self.clones.append(target)
         return pid
 

@@ -54,7 +54,10 @@ def _prepare(args, *, detach: bool):
     """Everything that can fail before a container exists: nothing is created on error."""
     from libcontainer import Process
     from libcontainer.factory import validate_id
+    from libcontainer.init import plan
     from libcontainer.specconv import create_config, process_from_spec
+
+    plan.SHARE_MEMORY = True  # a one-shot process: the native init may share our memory
 
     from . import fds, tty
 

@@ -107,8 +107,11 @@ def process_spec(args, bundle: str) -> dict:
 
 def cmd_exec(args) -> int:
     from libcontainer import Process
+    from libcontainer.init import plan
     from libcontainer.specconv import process_from_spec
     from libcontainer.state import annotations
+
+    plan.SHARE_MEMORY = True  # a one-shot process: the native child may share our memory
 
     from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
     from .create_run import _forward_signals

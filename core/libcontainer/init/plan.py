@@ -114,8 +114,23 @@ _LENGTH = struct.Struct("<I").pack
 _HALF, _WRAP = 1 << 63, 1 << 64  # an unsigned 64-bit value (RLIM_INFINITY) travels as its i64 bits
 
 
+#: Clone the native init with CLONE_VM (``_nsenter.clone_init``'s share_memory): no page
+#: tables copied, none of our pages made copy-on-write (a fork costs a Python runtime ~1 ms,
+#: and its writes while the init lives ~500 faults). The init shares our dumpable flag then,
+#: and makes it 0 for both: the CLI, a one-shot process, turns this on; a library caller
+#: keeps the copy unless it sets it too.
+SHARE_MEMORY = False
+
+
 def enabled() -> bool:
     return os.environ.get("LIBCONTAINER_NATIVE_INIT", "1") != "0"
+
+
+def share_memory(fifo_fd: int = -1, memfd: int | None = None) -> bool:
+    """Whether this clone may share our memory: not for an init that would wait on the
+    exec FIFO in it (no native finisher to exec), which would keep our whole heap mapped."""
+    return SHARE_MEMORY and os.environ.get("LIBCONTAINER_SHARE_MEMORY", "1") != "0" and not (
+        fifo_fd >= 0 and memfd is None)
 
 
 def compile(config, process, *, fifo_fd: int, loopback: bool = False) -> tuple[bytes, int | None] | None:  # noqa: A001
