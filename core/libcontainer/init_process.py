@@ -43,16 +43,13 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         if fifo_fd >= 0:
             os.close(fifo_fd)
         raise
-    native = early = None
-    pid = -1
+    native = None
     try:
         # runc's loopback strategy runs in the init: the native one brings lo up itself
         lo = [sn for sn in networks if type(sn[0]).__module__ == "libcontainer.network.loopback"]
         native = _native_plan(config, process, fifo_fd, bool(lo))
         if native is not None and lo:
             networks = [sn for sn in networks if sn not in lo]
-        if native is not None and cgroup_manager is not None and os.environ.get("XEARLY") != "0":
-            early = _place_early(config, cgroup_manager)
         pid, placed = _clone(sc, flags, config, cgroup_manager,
                              native and (native[0], child.fileno(), _share(fifo_fd, native[1])))
         if pid == 0:  # pragma: no cover - runs in the child
@@ -67,8 +64,6 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
             os.close(native[1])
         if own_conn:
             console_conn.close()
-        if early is not None and pid <= 0:  # no child to send them to (or in it)
-            _close_all(early)
     child.close()
     process.pid = pid
     try:
@@ -81,12 +76,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         # networks built) before /dev's devices, the hooks and pivot_root.
         parent.send("go")
         try:
-            if early is not None:
-                try:
-                    parent.send_fds("join", early)
-                finally:
-                    _close_all(early)
-            elif cgroup_manager is None:
+            if cgroup_manager is None:
                 parent.send("join")
             else:
                 _place(parent, cgroup_manager, pid, placed)
@@ -123,34 +113,6 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     finally:
         parent.close()
     return pid
-
-
-def _place_early(config, cgroup_manager) -> list[int] | None:
-    """For the native init: its v1 cgroups made, their limits set and their ``tasks`` files
-    opened *before* the clone; None where the backend moves the init by PID (it must exist
-    first) or is born into its cgroup (CLONE_INTO_CGROUP makes the leaf at the clone).
-
-    Why: the native init is done with its first mounts long before a Python runtime has
-    made nine directories and written the limits, and every page the runtime writes after
-    the fork is a copy-on-write fault (~550 of them, while the init lives). Done first, the
-    work costs less, and after the clone the init is told "go", "join" and "cgroups" at
-    once and runs its plan through. The limits are in place before the init ever runs.
-    """
-    fds = cgroupjoin.open_files(cgroup_manager, create=True)  # [] unless v1's join_files
-    if not fds:
-        return None
-    try:
-        if config.cgroups is not None and config.cgroups.resources is not None:
-            cgroup_manager.set(config.cgroups.resources)
-    except BaseException:
-        _close_all(fds)
-        raise
-    return fds
-
-
-def _close_all(fds) -> None:
-    for fd in fds:
-        os.close(fd)
 
 
 def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
