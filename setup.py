@@ -55,7 +55,8 @@ setup(
                 "native/caps.c",
                 "native/host.c",
             ],
-            depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h"],
+            depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h", "native/initplan_sys.h",
+                     "native/rawsyscall.h"],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=implicit-function-declaration"],
             # every symbol bound at load: a lazy binding in the CLONE_VM init (initplan.c)
             # would run the dynamic linker there, which writes the runtime's thread state

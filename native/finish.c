@@ -25,7 +25,9 @@
 #define EINTR 4
 #define SIGKILL 9
 
-#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(FINISH_WITH_LIBC)
+#include "rawsyscall.h"
+
+#if RAW_SYSCALL && !defined(FINISH_WITH_LIBC)
 #define FREESTANDING 1
 #if defined(__x86_64__)
 #define NR_write 1
@@ -40,18 +42,7 @@
 #define NR_prctl 157
 #define NR_openat 257
 
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#define sys6 raw_syscall6 /* rawsyscall.h */
 
 /* The kernel enters with the stack pointing at argc; hand it to finish() aligned. */
 __asm__(".text\n"
@@ -75,21 +66,7 @@ __asm__(".text\n"
 #define NR_prctl 167
 #define NR_openat 56
 
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
+#define sys6 raw_syscall6 /* rawsyscall.h */
 
 __asm__(".text\n"
 	".global _start\n"

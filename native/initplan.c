@@ -17,10 +17,12 @@
  * Record layout (little-endian, see plan.py): u32 op, u16 nints, u16 nstrs,
  * nints x i64, then nstrs x (u32 len, bytes, NUL).  strs[0] is always the error prefix.
  *
- * Runs in the forked child only, and never calls malloc: the clone is a raw system call,
- * so glibc's fork handlers did not reset the allocator's locks, which another thread of
- * the runtime (a library caller's) may have held. The interpreter's locks are never
- * touched again either.
+ * The child is a copy of the runtime (a fork-like clone), or -- for the CLI -- shares its
+ * memory (CLONE_VM, see clone_init below and initplan_sys.h). Either way it never calls
+ * malloc (a raw clone does not reset the allocator's locks, which another thread of the
+ * runtime may hold), never touches the interpreter, and makes its system calls without
+ * libc's wrappers. The steps' state lives in this module's statics: one sharing child at
+ * a time.
  */
 #include "initplan.h"
 
@@ -213,7 +215,6 @@ static void __attribute__((noreturn))
 run_plan(const unsigned char *p, const unsigned char *end)
 {
     static struct op op; /* large: not on the stack */
-    char b[64];
     while (p < end) {
         p = decode(p, end, &op);
         perr = 0;
@@ -339,7 +340,6 @@ run_plan(const unsigned char *p, const unsigned char *end)
             plan_die(EINVAL, "init plan: ", "unknown step %u: ", op.code);
         }
     }
-    (void)b;
     plan_die(EINVAL, "init plan: ", "no exec step: ");
 }
 
