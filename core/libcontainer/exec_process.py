@@ -21,23 +21,43 @@ from .init.sync import Channel, SyncError
 from .process import kill_and_reap
 
 
+class PartialConfig(Exception):
+    """The config is state.json's few fields (cli/saved.py's ExecConfig) and the native
+    child cannot run this exec: load the whole Config and call again. Raised before
+    anything was started."""
+
+
 def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "") -> int:
     """Fork a child that joins the container; return the PID of the process in it.
 
     The returned process is our own child (forked straight, or with CLONE_PARENT), so
     ``process.wait()`` works.
     """
-    parent, child = Channel.pair()
-    console_conn, own_conn = console.connect(process)  # runc's --console-socket
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
-    ns_fds: list[int] = []
     try:
         native = _native_plan(config, process, init_pid, join_fds)
-        if native is not None:
-            ns_fds = native[1]
+        if native is None and getattr(config, "partial", False):
+            raise PartialConfig()  # before anything is connected or started
+    except BaseException:
+        for fd in join_fds:
+            os.close(fd)
+        raise
+    ns_fds: list[int] = native[1] if native is not None else []
+    parent, child = Channel.pair()
+    try:
+        console_conn, own_conn = console.connect(process)  # runc's --console-socket
+    except BaseException:
+        for fd in join_fds + ns_fds:
+            os.close(fd)
+        parent.close()
+        child.close()
+        raise
+    try:
         direct, own_pidns = _enter_pidns(config, init_pid)
         if not direct:
             native = None  # the plan joins all but the PID namespace: the two-step way is Python's
+            if getattr(config, "partial", False):
+                raise PartialConfig()
         pid = -1
         try:
             # the native child (init/plan.py) never runs Python: no copy-on-write of our heap
@@ -56,6 +76,10 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
 
             parent.close()
             setns_init.main(config, process, child, init_pid, console_conn, join_fds, direct=direct)
+    except BaseException:
+        parent.close()
+        child.close()
+        raise
     finally:
         for fd in join_fds + ns_fds:
             os.close(fd)

@@ -301,7 +301,7 @@ EXEC_ABSENT = CONFIG_ABSENT_PARTS | {
     "libcontainer.specconv.resources", "libcontainer.specconv.constants", "libcontainer.configs.validate"}
 
 
-def test_create_run_exec_import_only_the_config_parts_the_spec_has(cli, bundle, tmp_path):  # noqa: F811
+def test_create_run_exec_import_only_the_config_parts_the_spec_has(cli, bundle, tmp_path, monkeypatch):  # noqa: F811
     _warm_entry_point_cache()
     b = ["--bundle", bundle.dir]
     bundle.write(["/bin/true"])
@@ -316,6 +316,13 @@ def test_create_run_exec_import_only_the_config_parts_the_spec_has(cli, bundle, 
     assert _alive(pid)
     ran = _imports(cli, tmp_path, "exec", "parts", "/bin/true")
     assert not _heavy(ran, EXEC_ABSENT)
-    assert "libcontainer.configs.config" in ran  # exec loads the whole saved Config
+    # exec's native child is compiled from state.json's fields (cli/saved.py's ExecConfig):
+    # no Config records, no cgroup backend; the Python child takes the whole Config
+    assert not _heavy(ran, {"libcontainer.configs.config", "libcontainer.configs.fastpath",
+                            "libcontainer.configs.fast_tables", "libcontainer.plugins", "libcontainer_cgroupfs"})
+    assert "libcontainer.init.plan" in ran
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "0")
+    assert "libcontainer.configs.config" in _imports(cli, tmp_path, "exec", "parts", "/bin/true")
+    monkeypatch.delenv("LIBCONTAINER_NATIVE_INIT")
     assert not _heavy(_imports(cli, tmp_path, "delete", "-f", "parts"), {"libcontainer.configs"})
     assert not _alive(pid) and not os.path.exists(os.path.join(cli.root, "parts"))

@@ -15,6 +15,7 @@ from libcontainer import jsonfast
 from .common import (
     CliError,
     absolute,
+    container_id,
     full_container,
     process_kwargs,
     validate_process,
@@ -112,6 +113,7 @@ def cmd_exec(args) -> int:
     from libcontainer.state import annotations
 
     plan.SHARE_MEMORY = True  # a one-shot process: the native child may share our memory
+    from libcontainer.exec_process import PartialConfig
 
     from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
     from .create_run import _forward_signals
@@ -120,7 +122,10 @@ def cmd_exec(args) -> int:
     console_socket = absolute(args.console_socket)  # load_spec chdirs to the bundle; runc does not
     if args.cgroup:
         raise CliError("--cgroup is not available: the container library cannot place exec'd processes in sub-cgroups yet")
-    container = full_container(args)
+    from .saved import exec_container
+
+    # state.json's fields where the native child will do (~4 ms less), else Factory.load
+    container = exec_container(args.root, container_id(args)) or full_container(args)
     status = str(container.status())
     if status == "stopped":
         raise CliError("cannot exec in a stopped container")
@@ -138,7 +143,11 @@ def cmd_exec(args) -> int:
     if term is not None:
         term.size_for(process)
     try:
-        container.start(process)  # an init already exists: this is runc's setns process
+        try:
+            container.start(process)  # an init already exists: this is runc's setns process
+        except PartialConfig:
+            container = full_container(args)
+            container.start(process)
         if term is not None:
             term.attach(process.console_master)
             process.console_master = None

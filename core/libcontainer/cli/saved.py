@@ -41,6 +41,13 @@ class SavedCgroupView:
     def exists(self) -> bool:
         return any(os.path.isdir(p) for p in self._paths.values())
 
+    def join_files(self) -> list[str] | None:
+        """The v1 hierarchies' ``tasks`` files (the cgroupfs backend's join_files): an
+        exec'd process moves itself in by writing "0" (init/cgroupjoin.py)."""
+        if not self._paths or "" in self._paths:
+            return None
+        return [os.path.join(p, "tasks") for p in self._paths.values()]
+
     def get_freezer_state(self) -> str:
         """A FreezerState value (see _FROZEN)."""
         v1 = self._paths.get("freezer")
@@ -154,6 +161,58 @@ class SavedConfig:
         self.cgroup_driver = cfg.get("cgroup_driver")
         cg = cfg.get("cgroups")
         self.cgroups = SavedCgroup(cg) if cg else None
+
+
+class _Namespace:
+    __slots__ = ("type", "path")
+
+    def __init__(self, ns: dict):
+        self.type, self.path = ns.get("type", ""), ns.get("path", "")
+
+
+class _Rlimit:
+    __slots__ = ("type", "hard", "soft")
+
+    def __init__(self, rl: dict):
+        self.type, self.hard, self.soft = rl.get("type", 0), rl.get("hard", 0), rl.get("soft", 0)
+
+
+class ExecConfig(SavedConfig):
+    """What `exec`'s native child is compiled from (init/plan.py's compile_exec), straight
+    from state.json: ~25 modules and the Config's records fewer than Factory.load. Marked
+    ``partial``: exec_process raises PartialConfig rather than hand it to the Python child,
+    and the caller loads the whole Config then."""
+
+    partial = True
+
+    def __init__(self, cfg: dict):
+        super().__init__(cfg)
+        self.namespaces = [_Namespace(n) for n in cfg.get("namespaces") or ()]
+        self.rlimits = [_Rlimit(r) for r in cfg.get("rlimits") or ()]
+        self.capabilities = cfg.get("capabilities")  # capabilities.for_process takes the dict
+        self.seccomp = cfg.get("seccomp")
+        self.apparmor_profile = cfg.get("apparmor_profile", "")
+        self.process_label = cfg.get("process_label", "")
+        self.mount_label = cfg.get("mount_label", "")
+        self.sysctl = cfg.get("sysctl") or {}
+        self.root_propagation = cfg.get("rootPropagation", 0)
+        self.parent_death_signal = cfg.get("parent_death_signal", 0)
+        self.umask = cfg.get("umask")
+        self.no_new_privileges = bool(cfg.get("no_new_privileges", False))
+
+
+def exec_container(root: str, container_id: str):
+    """A Container for `exec` from state.json only, or None where that will not do: a
+    cgroup backend that moves processes by PID (v2, systemd) needs the real manager."""
+    state_dir, saved = read(root, container_id)
+    cfg = saved.get("config") or {}
+    paths = saved.get("cgroup_paths") or {}
+    if cfg.get("cgroup_driver") == "systemd" or (cfg.get("cgroups") and not SavedCgroupView(paths).join_files()):
+        return None
+    from libcontainer.container import Container
+
+    manager = SavedCgroupView(paths) if paths else None
+    return Container(container_id, state_dir, ExecConfig(cfg), cgroup_manager=manager, saved=saved)
 
 
 def container(root: str, container_id: str, *, backend: bool = False):
