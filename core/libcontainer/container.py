@@ -62,10 +62,9 @@ class Container:
         if os.path.exists(os.path.join(self.state_dir, EXEC_FIFO)):
             return Status.CREATED
         if self.cgroup_manager is not None:
-            from .cgroups.manager import FreezerState
-
             try:
-                if self.cgroup_manager.get_freezer_state() == FreezerState.FROZEN:
+                # FreezerState.FROZEN is this string (a StrConst): no import of cgroups.manager
+                if self.cgroup_manager.get_freezer_state() == "FROZEN":
                     return Status.PAUSED
             except (OSError, NotImplementedError):
                 pass

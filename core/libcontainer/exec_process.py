@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from . import console, syscalls
 from . import namespaces as ns
+from . import syscalls
 from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
@@ -45,7 +45,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     ns_fds: list[int] = native[1] if native is not None else []
     parent, child = Channel.pair()
     try:
-        console_conn, own_conn = console.connect(process)  # runc's --console-socket
+        console_conn, own_conn = _connect_console(process)  # runc's --console-socket
     except BaseException:
         for fd in join_fds + ns_fds:
             os.close(fd)
@@ -101,6 +101,8 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
         # end-of-file means execve closed the child's end (close-on-exec): it runs
         while (msg := parent.recv()) is not None:
             if msg.get("type") == "console":
+                from . import console
+
                 console.receive_master(parent, process)
                 continue
             if msg.get("type") == "seccomp":  # a notify listener fd for the agent
@@ -121,6 +123,15 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     finally:
         parent.close()
     return target
+
+
+def _connect_console(process):
+    """console.connect, importing the module only for a process with a terminal."""
+    if not getattr(process, "terminal", False):
+        return None, False
+    from . import console
+
+    return console.connect(process)
 
 
 def _share() -> bool:

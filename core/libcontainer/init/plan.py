@@ -26,7 +26,6 @@ import os
 import struct
 
 from .. import namespaces as ns
-from ..configs.mount import EXT_COPYUP
 from ..syscalls import (
     MS_BIND,
     MS_PRIVATE,
@@ -196,6 +195,8 @@ def _crosses_symlink(rootfs: str, path: str) -> bool:
 
 
 def _mounts(plan: Plan, config, enter_cgroups) -> None:
+    from ..configs.mount import EXT_COPYUP  # here: `exec` compiles no mounts
+
     mounted: list = []  # (clean destination, device), as the Python init's ctx.mounted
     for m in config.mounts or ():
         if (m.extensions or 0) & EXT_COPYUP or m.rec_attr is not None or m.id_mapping is not None or m.relabel:
