@@ -98,17 +98,19 @@ def test_args_env_cwd(rootfs, state_root, tmp_path, no_leaks):
 def test_env_cwd_seen_from_outside(rootfs, state_root, tmp_path, no_leaks):
     env = [PATH, "FOO=bar", "HOME=/custom"]
     with running(state_root, "outside", make_config(rootfs), tmp_path, "true", env=env, cwd="/etc") as (pid, _):
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            environ = f.read().split(b"\0")
-        assert b"FOO=bar" in environ and b"HOME=/custom" in environ  # an explicit HOME wins
-        assert os.readlink(f"/proc/{pid}/cwd") == "/etc"
-        for _ in range(250):  # READY is printed just before the shell execs sleep
+        # READY is printed just before the shell execs sleep: read the rest once that is
+        # done (an environ read in the middle of the execve comes back empty)
+        for _ in range(250):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmdline = f.read().split(b"\0")[:2]
             if cmdline == [b"sleep", b"100"]:
                 break
             time.sleep(0.02)
         assert cmdline == [b"sleep", b"100"]
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            environ = f.read().split(b"\0")
+        assert b"FOO=bar" in environ and b"HOME=/custom" in environ  # an explicit HOME wins
+        assert os.readlink(f"/proc/{pid}/cwd") == "/etc"
 
 
 @pytest.mark.parametrize(
