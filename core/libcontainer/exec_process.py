@@ -33,9 +33,11 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     The returned process is our own child (forked straight, or with CLONE_PARENT), so
     ``process.wait()`` works.
     """
+    from .init import plan  # the native child, where the config has one
+
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     try:
-        native = _native_plan(config, process, init_pid, join_fds)
+        native = plan.compile_exec(config, process, init_pid, join_fds)
         if native is None and getattr(config, "partial", False):
             raise PartialConfig()  # before anything is connected or started
     except BaseException:
@@ -62,7 +64,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
         try:
             # the native child (init/plan.py) never runs Python: no copy-on-write of our heap
             pid = os.fork() if native is None else syscalls.get().clone_init(0, -1, native[0], child.fileno(),
-                                                                              _share())
+                                                                              plan.share_memory())
         finally:
             if own_pidns is not None and pid != 0:
                 try:
@@ -132,21 +134,6 @@ def _connect_console(process):
     from . import console
 
     return console.connect(process)
-
-
-def _share() -> bool:
-    from .init import plan
-
-    return plan.share_memory()
-
-
-def _native_plan(config, process, init_pid: int, join_fds: list[int]):
-    """The native child's plan and the namespace fds it joins (init/plan.py), or None."""
-    from .init import plan
-
-    if not plan.enabled():
-        return None
-    return plan.compile_exec(config, process, init_pid, join_fds)
 
 
 def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:

@@ -45,13 +45,15 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         raise
     native = None
     try:
+        from .init import plan  # the native init, where the config has one
+
         # runc's loopback strategy runs in the init: the native one brings lo up itself
         lo = [sn for sn in networks if type(sn[0]).__module__ == "libcontainer.network.loopback"]
-        native = _native_plan(config, process, fifo_fd, bool(lo))
+        native = plan.compile(config, process, fifo_fd=fifo_fd, loopback=bool(lo))
         if native is not None and lo:
             networks = [sn for sn in networks if sn not in lo]
         pid, placed = _clone(sc, flags, config, cgroup_manager,
-                             native and (native[0], child.fileno(), _share(fifo_fd, native[1])))
+                             native and (native[0], child.fileno(), plan.share_memory(fifo_fd, native[1])))
         if pid == 0:  # pragma: no cover - runs in the child
             from .init import standard
 
@@ -132,21 +134,6 @@ def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:
     finally:
         for fd in fds:
             os.close(fd)
-
-
-def _share(fifo_fd: int, memfd: int | None) -> bool:
-    from .init import plan
-
-    return plan.share_memory(fifo_fd, memfd)
-
-
-def _native_plan(config, process, fifo_fd: int, loopback: bool) -> tuple[bytes, int | None] | None:
-    """The native init's plan and the finisher's memfd (init/plan.py), or None: Python init."""
-    from .init import plan
-
-    if not plan.enabled():
-        return None
-    return plan.compile(config, process, fifo_fd=fifo_fd, loopback=loopback)
 
 
 def _clone(sc, flags: int, config, cgroup_manager, native=None) -> tuple[int, bool]:

@@ -166,8 +166,11 @@ def get_additional_groups(additional, group_lines) -> list[int]:
 
 def resolve(spec: str, additional: list[str] | None = None, passwd="/etc/passwd", group="/etc/group") -> ExecUser:
     """The user a process runs as: runc's defaults are uid 0, gid 0, HOME "/"."""
-    passwd_lines = _lines(passwd)
-    group_lines = _lines(group)
+    return resolve_lines(spec, additional, _lines(passwd), _lines(group))
+
+
+def resolve_lines(spec: str, additional, passwd_lines, group_lines) -> ExecUser:
+    """:func:`resolve` from the files' lines (None: a file that cannot be read)."""
     user = get_exec_user(spec or "", passwd_lines, group_lines)
     extra = get_additional_groups(additional, group_lines)
     user.sgids = user.sgids + [g for g in extra if g not in user.sgids]

@@ -26,7 +26,6 @@ from test_rootfs_harness import (
 )
 
 from libcontainer.configs import Mount
-from libcontainer.init import plan
 from libcontainer.rootfs import cgroupmount, mountinfo
 
 pytestmark = pytest.mark.integration
@@ -97,7 +96,6 @@ def test_v1_with_cgroup_namespace_mounts_hierarchies(rootfs, state_root, tmp_pat
 
 def test_unified_path_mounts_cgroup2(rootfs, state_root, tmp_path, no_leaks, monkeypatch):
     monkeypatch.setattr(cgroupmount, "unified", lambda: True)
-    monkeypatch.setattr(plan, "_unified", lambda: True)  # the native init's own check
     config = make_config(rootfs, standard_mounts() + [CGROUP],
                          namespaces=("NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"))
     status, out = run(state_root, config, "grep ' /sys/fs/cgroup ' /proc/self/mountinfo; ls /sys/fs/cgroup", tmp_path)

@@ -35,3 +35,13 @@ class Rlimit:
     type: int = 0
     hard: int = 0
     soft: int = 0
+
+
+def rlimit_number(name) -> int:
+    """An Rlimit's type as setrlimit(2) takes it: a number, or a name like RLIMIT_NOFILE."""
+    if isinstance(name, int):
+        return name
+    try:
+        return RLIMIT_TYPES[name]
+    except KeyError:
+        raise ValueError(f"unknown rlimit type {name!r}") from None

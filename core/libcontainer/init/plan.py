@@ -26,6 +26,7 @@ import os
 import struct
 
 from .. import namespaces as ns
+from ..rootfs.safepath import clean
 from ..syscalls import (
     MS_BIND,
     MS_PRIVATE,
@@ -46,39 +47,6 @@ SETNS, JOIN_FDS = 31, 32
 K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
 
 _NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
-_DEV_TYPES = {"c": 0o020000, "u": 0o020000, "b": 0o060000, "p": 0o010000}
-_DEFAULT_CG_FLAGS = 0x8 | 0x2 | 0x4  # MS_NOEXEC | MS_NOSUID | MS_NODEV
-
-
-# rootfs/fstype.py's magic numbers; rootfs/devices.py's links (this module must not import
-# the rootfs package: ~4 ms of imports the native init exists to spare)
-PROC_SUPER_MAGIC, SYSFS_MAGIC = 0x9FA0, 0x62656572
-_EXPECTED = {"proc": PROC_SUPER_MAGIC, "sysfs": SYSFS_MAGIC}
-_DEV_SYMLINKS = (("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self/fd/1", "stdout"),
-                 ("/proc/self/fd/2", "stderr"))
-_NOT_CONTROLLERS = {"rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods"}
-_CGROUP2_SUPER_MAGIC = 0x63677270
-_RESOLVE_IN_ROOT = 0x10 | 0x02  # RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
-
-
-def _clean(path: str) -> str:
-    """safepath.clean: the lexical absolute form of a container path."""
-    return os.path.normpath("/" + path.lstrip("/"))
-
-
-def _is_under(path: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("/") or "/"
-    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
-
-
-def _expected_magic(dest: str, mounted) -> int:
-    """procguard.expected_magic over (clean destination, device) pairs: the innermost
-    mount covering ``dest`` decides; 0 when it is not procfs or sysfs."""
-    best = None
-    for d, device in mounted:
-        if _is_under(dest, d) and (best is None or len(d) >= len(best[0])):
-            best = (d, device)
-    return 0 if best is None else _EXPECTED.get(best[1], 0)
 
 
 class Unsupported(Exception):
@@ -196,12 +164,15 @@ def _crosses_symlink(rootfs: str, path: str) -> bool:
 
 def _mounts(plan: Plan, config, enter_cgroups) -> None:
     from ..configs.mount import EXT_COPYUP  # here: `exec` compiles no mounts
+    from ..rootfs.fstype import EXPECTED
+    from ..rootfs.mountinfo import is_under
+    from ..rootfs.procguard import expected_magic
 
-    mounted: list = []  # (clean destination, device), as the Python init's ctx.mounted
+    mounted: list = []  # as the Python init's ctx.mounted (procguard's expectations)
     for m in config.mounts or ():
         if (m.extensions or 0) & EXT_COPYUP or m.rec_attr is not None or m.id_mapping is not None or m.relabel:
             raise Unsupported("mount extension")
-        dest = _clean(m.destination)
+        dest = clean(m.destination)
         if _crosses_symlink(config.rootfs, dest):
             raise Unsupported("symlink on the way")
         prefix = f"error mounting {m.source!r} to rootfs at {m.destination!r}: "
@@ -210,14 +181,14 @@ def _mounts(plan: Plan, config, enter_cgroups) -> None:
         device = m.device
         if device in ("cgroup", "cgroup2"):
             enter_cgroups()
-        want = _expected_magic(dest, mounted)
+        want = expected_magic(dest, mounted) or 0
         if device in ("proc", "sysfs"):
-            plan.add(MOUNT, [K_SPECIAL, flags, want, _EXPECTED[device], 0, 0, *props],
+            plan.add(MOUNT, [K_SPECIAL, flags, want, EXPECTED[device], 0, 0, *props],
                      [dest, m.source or device, device, m.data or ""], prefix)
         elif device == "cgroup":
             _cgroup(plan, config, m, dest, mounted, prefix, want, props)
         elif device == "bind" or flags & MS_BIND:
-            if _is_under(dest, "/proc"):
+            if is_under(dest, "/proc"):
                 raise Unsupported("a bind inside /proc")  # the Python init applies the policy
             remount = bool(flags & ~(MS_BIND | MS_REC | MS_REMOUNT) or m.cleared_flags)
             plan.add(MOUNT, [K_BIND, flags, want, 0, int(remount), m.cleared_flags or 0, *props],
@@ -226,91 +197,55 @@ def _mounts(plan: Plan, config, enter_cgroups) -> None:
             plan.add(MOUNT, [K_TMPFS, flags, want, 0, 0, 0, *props], [dest, m.source or "tmpfs", "tmpfs", m.data or ""],
                      prefix)
         else:
-            if device != "mqueue" and _is_under(dest, "/proc"):
+            if device != "mqueue" and is_under(dest, "/proc"):
                 raise Unsupported("a mount inside /proc")
             if dest == "/dev":
                 flags &= ~MS_RDONLY
             plan.add(MOUNT, [K_OTHER, flags, want, 0, 0, 0, *props], [dest, m.source or device, device, m.data or ""],
                      prefix)
-        mounted.append((dest, device))
-
-
-def _own_cgroups() -> set:
-    with open("/proc/self/cgroup") as f:
-        return {c for line in f.read().splitlines() for c in line.split(":", 2)[1].split(",")}
-
-
-def _v1_hierarchies() -> list[str]:
-    """cgroupmount.v1_hierarchies' input for native/initplan.c: per hierarchy (first mount
-    of each) its name, mountpoint, root and controllers; the init finds its own cgroup in
-    each from /proc/self/cgroup once it joined them."""
-    own = _own_cgroups()
-    out: list[str] = []
-    seen: set[str] = set()
-    with open("/proc/self/mountinfo") as f:
-        text = f.read()
-    for line in text.splitlines():
-        if " - cgroup " not in line:
-            continue
-        fields = line.split()
-        sep = fields.index("-", 6)
-        subs = [o for o in (fields[sep + 3] if len(fields) > sep + 3 else "").split(",")
-                if o and o not in _NOT_CONTROLLERS and not o.startswith("release_agent=") and o in own]
-        if not subs or any(x in seen for x in subs):
-            continue
-        seen.update(subs)
-        mountpoint = _unescape(fields[4])
-        out += [os.path.basename(mountpoint), mountpoint, _unescape(fields[3]), ",".join(subs)]
-    return out
-
-
-def _unescape(field: str) -> str:
-    if "\\" not in field:
-        return field
-    from ..rootfs.mountinfo import _unescape as unescape
-
-    return unescape(field)
-
-
-def _unified() -> bool:
-    """fstype.cgroup2_unified: is /sys/fs/cgroup itself a cgroup2 mount?"""
-    from .. import _nsenter
-
-    fd = os.open("/sys/fs/cgroup", os.O_PATH | os.O_CLOEXEC)
-    try:
-        return _nsenter.fstatfs_type(fd) == _CGROUP2_SUPER_MAGIC
-    finally:
-        os.close(fd)
+        mounted.append(m)
 
 
 def _cgroup(plan: Plan, config, m, dest, mounted, prefix, want, props) -> None:
-    if _unified():
+    """rootfs/cgroupmount.py's work: on v1 a tmpfs, then one entry per host hierarchy;
+    the init finds its own cgroup in each from /proc/self/cgroup once it joined them."""
+    from ..configs.mount import Mount
+    from ..rootfs import cgroupmount, mountinfo
+
+    if cgroupmount.unified():
         plan.add(MOUNT, [K_OTHER, m.flags or 0, want, 0, 0, 0, *props],
                  [dest, m.source or "cgroup2", "cgroup2", m.data or ""], prefix)
         return
-    # rootfs/cgroupmount.mount_v1: a tmpfs, then one entry per hierarchy
-    plan.add(MOUNT, [K_TMPFS, _DEFAULT_CG_FLAGS, want, 0, 0, 0, *props], [dest, "tmpfs", "tmpfs", "mode=755"], prefix)
-    mounted.append((dest, "tmpfs"))
+    flags = cgroupmount.DEFAULT_FLAGS
+    plan.add(MOUNT, [K_TMPFS, flags, want, 0, 0, 0, *props], [dest, "tmpfs", "tmpfs", "mode=755"], prefix)
+    mounted.append(Mount(source="tmpfs", destination=dest, device="tmpfs", flags=flags, data="mode=755"))
+    with open("/proc/self/cgroup") as f:
+        own = cgroupmount.parse_proc_cgroup(f.read())
+    strs = [dest]
+    for h in cgroupmount.v1_hierarchies(mountinfo.read(), own):
+        strs += [h.name, h.mountpoint, h.root, ",".join(h.subsystems)]
     cgroupns = ns.find(config.namespaces, "NEWCGROUP") is not None
-    plan.add(CGROUP_V1, [m.flags or 0, int(cgroupns), *props], [dest, *_v1_hierarchies()], prefix)
+    plan.add(CGROUP_V1, [m.flags or 0, int(cgroupns), *props], strs, prefix)
 
 
 def _devices(plan: Plan, config) -> None:
+    from ..rootfs.devices import DEV_SYMLINKS, NODE_TYPES
+
     for node in config.devices or ():
         if not node.path:
             continue
-        path = _clean(node.path)
+        path = clean(node.path)
         if path == "/dev/ptmx":
             continue
-        if node.type not in _DEV_TYPES:
+        if node.type not in NODE_TYPES:
             raise Unsupported("device type")
         if _crosses_symlink(config.rootfs, os.path.dirname(path)):
             raise Unsupported("symlink on the way")
-        plan.add(MKNOD, [_DEV_TYPES[node.type] | (node.file_mode & 0o7777), max(node.major, 0), max(node.minor, 0), node.uid,
+        plan.add(MKNOD, [NODE_TYPES[node.type] | (node.file_mode & 0o7777), max(node.major, 0), max(node.minor, 0), node.uid,
                   node.gid, 0],
                  [path], f"error creating device nodes: {node.path}: ")
     plan.add(SYMLINK, [1], ["/dev", "ptmx", "pts/ptmx"], "")
-    links = list(_DEV_SYMLINKS)
+    links = list(DEV_SYMLINKS)
     if os.path.exists("/proc/kcore"):
         links.append(("/proc/kcore", "core"))
     for src, name in links:
@@ -322,15 +257,14 @@ def _user(root: str, process):
     ``root`` (the rootfs, or /proc/PID/root of a running container), as the Python init
     does once inside: opened with RESOLVE_IN_ROOT, so no symlink in them leads out."""
     from .. import user
-    from ..syscalls import get
+    from ..rootfs.safepath import open_in_root
 
-    sc = get()
     root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         texts = []
-        for name in ("etc/passwd", "etc/group"):
+        for name in ("/etc/passwd", "/etc/group"):
             try:
-                fd = sc.openat2(root_fd, name, os.O_RDONLY | os.O_CLOEXEC, 0, _RESOLVE_IN_ROOT)
+                fd = open_in_root(root_fd, name, os.O_RDONLY)
             except OSError:
                 texts.append(None)
                 continue
@@ -338,21 +272,20 @@ def _user(root: str, process):
                 texts.append([ln.strip() for ln in f.read().splitlines()])
     finally:
         os.close(root_fd)
-    exec_user = user.get_exec_user(process.user or "", texts[0], texts[1])
-    extra = user.get_additional_groups(process.additional_groups, texts[1])
-    exec_user.sgids = exec_user.sgids + [g for g in extra if g not in exec_user.sgids]
-    return exec_user
+    return user.resolve_lines(process.user, process.additional_groups, texts[0], texts[1])
 
 
 def _no_mount_over_etc(config) -> None:
     """The init's user is looked up before its mounts exist: none may cover /etc."""
     for m in config.mounts or ():
-        d = _clean(m.destination)
+        d = clean(m.destination)
         if d in ("/", "/etc") or d.startswith("/etc/"):
             raise Unsupported("a mount over /etc")
 
 
 def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -> bytes:
+    from ..rootfs.procguard import expected_magic
+
     _no_mount_over_etc(config)
     exec_user = _user(config.rootfs, process)
     if not process.args:
@@ -388,7 +321,7 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -
     _mounts(p, config, enter_cgroups)
     enter_cgroups()
     p.add(EXPECT, (), ["cgroups"], "")
-    if not any(m.device == "bind" and _clean(m.destination) == "/dev" for m in config.mounts or ()):
+    if not any(m.device == "bind" and clean(m.destination) == "/dev" for m in config.mounts or ()):
         _devices(p, config)
         dev = True
     else:
@@ -398,16 +331,15 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -
         p.add(DEV_NULL)
     # finalize
     for m in config.mounts or ():
-        if (m.flags or 0) & MS_RDONLY and (m.device == "tmpfs" or _clean(m.destination) == "/dev"):
-            p.add(REMOUNT_RO, [m.flags or 0], [_clean(m.destination)], "")
+        if (m.flags or 0) & MS_RDONLY and (m.device == "tmpfs" or clean(m.destination) == "/dev"):
+            p.add(REMOUNT_RO, [m.flags or 0], [clean(m.destination)], "")
     if config.readonlyfs:
         p.add(ROOT_RO, (), (), "error setting rootfs as readonly: ")
     p.add(UMASK, [config.umask if config.umask is not None else 0o022])
-    mounted = [(_clean(m.destination), m.device) for m in config.mounts or ()]
-    for path in config.readonly_paths or ():
-        p.add(RO_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't make {path!r} read-only: ")
+    for path in config.readonly_paths or ():  # masked.py checks them against the config's mounts
+        p.add(RO_PATH, [expected_magic(path, config.mounts) or 0], [path], f"can't make {path!r} read-only: ")
     for path in config.mask_paths or ():
-        p.add(MASK_PATH, [_expected_magic(_clean(path), mounted)], [path], f"can't mask path {path}: ")
+        p.add(MASK_PATH, [expected_magic(path, config.mounts) or 0], [path], f"can't mask path {path}: ")
     # what the init's getppid() says: 0 as the first process of a new PID namespace
     parent_pid = 0 if ns.find(config.namespaces, "NEWPID") is not None else os.getpid()
     _process_steps(p, config, process, exec_user, parent_pid, fifo_fd, memfd, ready=True)
@@ -418,13 +350,13 @@ def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd
                    ready: bool) -> None:
     """process_setup.prepare and apply, then the execve (init and exec alike)."""
     from .. import capabilities
-    from ..configs.rlimit import RLIMIT_TYPES
+    from ..configs.rlimit import rlimit_number
 
     env = list(process.env or [])
     if not any(e.startswith("HOME=") and len(e) > 5 for e in env):
         env = [e for e in env if not e.startswith("HOME=")] + [f"HOME={exec_user.home}"]
     caps = capabilities.for_process(config, process)
-    rlimits = [(rl.type if isinstance(rl.type, int) else RLIMIT_TYPES[rl.type], rl.soft, rl.hard)
+    rlimits = [(rlimit_number(rl.type), rl.soft, rl.hard)
                for rl in list(config.rlimits or ()) + list(process.rlimits or ())]
     stdio = [-1 if fd is None else fd for fd in process.stdio_fds()]
     cwd = process.cwd or "/"

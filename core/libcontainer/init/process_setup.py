@@ -13,7 +13,7 @@ import os
 import resource
 
 from .. import user, userns
-from ..configs.rlimit import RLIMIT_TYPES
+from ..configs.rlimit import rlimit_number
 from ..record import field, record
 from ..syscalls import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG
 
@@ -227,15 +227,6 @@ def _which(cmd: str, path: str) -> str | None:
         if os.path.exists(name) and os.access(name, os.F_OK | os.X_OK) and not os.path.isdir(name):
             return name
     return None
-
-
-def rlimit_number(name) -> int:
-    if isinstance(name, int):
-        return name
-    try:
-        return RLIMIT_TYPES[name]
-    except KeyError:
-        raise ValueError(f"unknown rlimit type {name!r}") from None
 
 
 def close_fds_on_exec(keep=(0, 1, 2)) -> None:

@@ -14,8 +14,13 @@ import time
 
 from .. import namespaces as ns
 from ..syscalls import MS_BIND, MS_RDONLY, MS_REMOUNT
-from . import devices, masked, mounts, pivot, propagation, safepath
+from . import safepath
 from .safepath import clean, fd_path
+
+# The steps' modules are imported by setup(), not here: the runtime imports this package's
+# light modules (safepath, mountinfo, fstype, procguard, cgroupmount, devices) to compile the
+# native init (init/plan.py) and has no use for the rest. setup() runs before pivot_root,
+# so finalize() -- after it -- finds them loaded and never searches the container's files.
 
 
 def setup(sc, config, before_pivot=None, enter_cgroups=None, before_dev=None) -> None:
@@ -30,6 +35,8 @@ def setup(sc, config, before_pivot=None, enter_cgroups=None, before_dev=None) ->
     after the mounts, before /dev is filled: an init that joined its cgroups itself waits
     there for its limits (the devices cgroup answers mknod).
     """
+    from . import devices, masked, mounts, pivot, propagation  # noqa: F401 - masked, mounts: for finalize
+
     propagation.prepare_root(sc, config)
     rootfs = config.rootfs
     root_fd = os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -79,6 +86,8 @@ def remount_readonly(sc, root_fd: int, m) -> None:
 
 def set_readonly(sc) -> None:
     """Remount / read-only; if the kernel wants the locked flags repeated, repeat them."""
+    from . import mounts
+
     flags = MS_BIND | MS_REMOUNT | MS_RDONLY
     try:
         sc.mount(None, "/", None, flags, None)
@@ -88,6 +97,8 @@ def set_readonly(sc) -> None:
 
 def finalize(sc, config) -> None:
     """After pivot_root and sysctls: the steps that make things read-only or hidden."""
+    from . import masked
+
     root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for m in config.mounts or ():

@@ -36,6 +36,7 @@ class Hierarchy:
     mountpoint: str  # on the host, e.g. /sys/fs/cgroup/cpu,cpuacct
     subsystems: list[str]  # e.g. ["cpu", "cpuacct"] or ["name=systemd"]
     source: str  # the directory to bind: the container's own cgroup in it
+    root: str = "/"  # the hierarchy's root in this mount (mountinfo's 4th field)
 
     @property
     def name(self) -> str:
@@ -69,7 +70,7 @@ def v1_hierarchies(mounts: list[mountinfo.MountInfo], own: dict[str, str]) -> li
             continue
         seen.update(subs)
         rel = os.path.relpath(own[subs[0]], m.root)
-        found.append(Hierarchy(m.mountpoint, subs, os.path.normpath(os.path.join(m.mountpoint, rel))))
+        found.append(Hierarchy(m.mountpoint, subs, os.path.normpath(os.path.join(m.mountpoint, rel)), m.root))
     return found
 
 

@@ -19,7 +19,8 @@ from ..userns import running_in_user_ns
 from . import safepath
 from .safepath import clean, fd_path
 
-_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
+#: a device's type letter -> the file type bits mknod(2) takes (init/plan.py uses it too)
+NODE_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
 
 DEV_SYMLINKS = (
     ("/proc/self/fd", "fd"),
@@ -48,7 +49,7 @@ def _bind_node(root_fd: int, parent_fd: int, name: str, node) -> None:
 
 def _mknod(root_fd: int, parent_fd: int, name: str, node) -> None:
     try:
-        ftype = _TYPES[node.type]
+        ftype = NODE_TYPES[node.type]
     except KeyError:
         raise OSError(errno.EINVAL, f"{node.type} is not a valid device type for device {node.path}") from None
     syscalls.get().mknod(name, ftype | (node.file_mode & 0o7777), node.mkdev(), dir_fd=parent_fd)
