@@ -52,6 +52,7 @@ setup(
                 "native/initplan_proc.c",
                 "native/mount.c",
                 "native/fd.c",
+                "native/sockmsg.c",  # the sync channel's socketpair and SCM_RIGHTS messages
                 "native/caps.c",
                 "native/host.c",
             ],

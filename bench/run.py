@@ -46,7 +46,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--density-rounds", type=int, default=1, help="density repetitions (default 1; 0 skips it)")
     ap.add_argument("--settle", type=float, default=50.0, metavar="MS",
                     help="pause before every timed command, excluded from the timing (default 50 ms)")
-    ap.add_argument("--pyrunc", default=os.path.join(REPO, ".venv", "bin", "pyrunc"))
+    ap.add_argument("--pyrunc", default=None,
+                    help="the pyrunc to time (default: this tree's wheels installed into build/bench-venv, "
+                         "as pip installs them; see install.py)")
     ap.add_argument("--no-library", action="store_true", help="skip the in-process library lifecycle")
     ap.add_argument("--out", default=os.path.join(HERE, "results"), help="where the JSON result goes")
     return ap.parse_args(argv)
@@ -75,7 +77,7 @@ def inside(args: argparse.Namespace) -> int:
     found = {"pyrunc": args.pyrunc if os.access(args.pyrunc, os.X_OK) else None,
              "runc": shutil.which("runc"), "crun": shutil.which("crun")}
     if not found["pyrunc"]:
-        print(f"bench: {args.pyrunc} not found (make venv)", file=sys.stderr)
+        print(f"bench: {args.pyrunc} not found", file=sys.stderr)
         return 2
     clis = [Cli(n, b, state) for n, b in found.items() if b]
     missing = [n for n, b in found.items() if not b]
@@ -106,6 +108,7 @@ def inside(args: argparse.Namespace) -> int:
     print()
     print(f"pyrunc vs runc vs crun: medians of {args.rounds} interleaved rounds, density N={args.density} "
           f"x{args.density_rounds}; settle pause {args.settle:g} ms before every timed command")
+    print(f"pyrunc: {args.pyrunc}")
     print(report.table(med, runtimes, args.density))
     for name, errs in bench.errors.items():
         for measure, msg in errs.items():
@@ -118,7 +121,7 @@ def inside(args: argparse.Namespace) -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": report.machine(),
         "rounds": args.rounds, "density_n": args.density, "density_rounds": args.density_rounds,
         "settle_ms": args.settle, "elapsed_s": round(elapsed, 1),
-        "versions": {c.name: _version(c.binary) for c in clis}, "missing": missing,
+        "versions": {c.name: _version(c.binary) for c in clis}, "missing": missing, "pyrunc": args.pyrunc,
         "medians": med, "samples": {m: dict(v) for m, v in bench.samples.items()},
         "errors": {k: dict(v) for k, v in bench.errors.items()},
         "ratios": {f"{a}/{b} {m}": med[m][a] / med[m][b] for m in med for a in ("pyrunc", "library")
@@ -164,8 +167,13 @@ def main() -> int:
         print(f"bench: no busybox rootfs at {args.rootfs} (make rootfs)", file=sys.stderr)
         return 2
     compile_bytecode()
+    if args.pyrunc is None:
+        import install
+
+        args.pyrunc = install.prepare(REPO, os.path.join(REPO, "build", "bench-venv"))
     state = tempfile.mkdtemp(prefix="pyrunc-bench-")
-    argv = [os.path.abspath(__file__), *sys.argv[1:], "--rootfs", args.rootfs, "--out", args.out]
+    argv = [os.path.abspath(__file__), *sys.argv[1:], "--rootfs", args.rootfs, "--out", args.out,
+            "--pyrunc", os.path.abspath(args.pyrunc)]
     return sandbox.run_inside(argv, state)
 
 

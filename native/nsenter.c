@@ -14,6 +14,7 @@ static PyMethodDef nse_methods[] = {
     KW(mount), KW(umount2), KW(pivot_root),
     KW(open_tree), KW(move_mount), KW(fsopen), KW(fsconfig), KW(fsmount), KW(mount_setattr),
     KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range), KW(fstatfs_type),
+    KW(socketpair), KW(send_fds), KW(recv_fds),
     KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname),
     {"cap_last_cap", nse_cap_last_cap, METH_NOARGS, nse_cap_last_cap_doc},
     {NULL, NULL, 0, NULL},
@@ -57,6 +58,8 @@ static const struct { const char *name; long long value; } nse_constants[] = {
     C(MOVE_MOUNT_F_SYMLINKS), C(MOVE_MOUNT_F_AUTOMOUNTS), C(MOVE_MOUNT_F_EMPTY_PATH),
     C(MOVE_MOUNT_T_SYMLINKS), C(MOVE_MOUNT_T_AUTOMOUNTS), C(MOVE_MOUNT_T_EMPTY_PATH),
     C(MOVE_MOUNT_SET_GROUP), C(MOVE_MOUNT_BENEATH),
+    /* recvmsg(2), for recv_fds */
+    C(MSG_CMSG_CLOEXEC),
     C(FSOPEN_CLOEXEC), C(FSPICK_CLOEXEC), C(FSPICK_SYMLINK_NOFOLLOW), C(FSPICK_NO_AUTOMOUNT),
     C(FSPICK_EMPTY_PATH),
     C(FSCONFIG_SET_FLAG), C(FSCONFIG_SET_STRING), C(FSCONFIG_SET_BINARY), C(FSCONFIG_SET_PATH),

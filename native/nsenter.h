@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -125,6 +126,11 @@ NSE_KW_FUNC(pidfd_open);
 NSE_KW_FUNC(pidfd_send_signal);
 NSE_KW_FUNC(close_range);
 NSE_KW_FUNC(fstatfs_type);
+
+/* sockmsg.c: the sync channel's socketpair and SCM_RIGHTS messages */
+NSE_KW_FUNC(socketpair);
+NSE_KW_FUNC(send_fds);
+NSE_KW_FUNC(recv_fds);
 
 /* caps.c: capabilities and prctl */
 NSE_KW_FUNC(capget);

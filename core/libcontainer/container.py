@@ -184,12 +184,14 @@ class Container:
             raise
 
     def _start_exec(self, process) -> None:
-        """runc's setns process: an additional process in the running container."""
-        status = self.status()
-        if status == Status.STOPPED:
+        """runc's setns process: an additional process in the running container.
+
+        A paused container is no error here, as in runc's libcontainer: the process joins
+        the frozen cgroup and runs once the container is resumed (`exec --ignore-paused`);
+        refusing is the caller's choice (the CLI's, without that flag).
+        """
+        if not self.init_alive():
             raise ContainerNotRunning(self.id)
-        if status == Status.PAUSED:
-            raise ContainerPaused(self.id)
         from .exec_process import start_exec
 
         start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id)

@@ -21,7 +21,6 @@ Constants of the extension are reachable as ``syscalls.MS_BIND`` etc. (forwarded
 
 from __future__ import annotations
 
-import itertools
 import os
 
 __all__ = ["LinuxSyscalls", "RecordingSyscalls", "get", "use"]
@@ -186,6 +185,8 @@ class RecordingSyscalls:
     def __init__(self, results: dict[str, object] | None = None) -> None:
         self.calls: list[tuple[str, tuple]] = []
         self.results: dict[str, object] = {}
+        import itertools  # the double is for tests: the runtime never pays for the import
+
         self._fds = itertools.count(1000)
         for name, value in (results or {}).items():
             self.set_result(name, value)

@@ -300,7 +300,21 @@ def test_pause_resume_seen_in_the_freezer(cli, bundle):
         with open(os.path.join(freezer[0], "freezer.state")) as f:
             assert f.read().strip() == "FROZEN"
     assert "cannot exec in a paused container" in cli("exec", "p1", "true", check=1).stderr
-    cli("resume", "p1", check=0)
+    # --ignore-paused: the process joins the frozen cgroup and runs once the container resumes
+    late = subprocess.Popen([*PYRUNC, "--root", cli.root, "exec", "--ignore-paused", "p1",
+                             "sh", "-c", "echo thawed > /tmp/late"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        assert late.poll() is None, late.communicate()  # frozen with the rest of the container
+        cli("resume", "p1", check=0)
+        _, err = late.communicate(timeout=30)
+    finally:
+        if late.poll() is None:
+            late.kill()
+            late.wait()
+    assert late.returncode == 0, err
+    assert cli("exec", "p1", "cat", "/tmp/late", check=0).stdout == "thawed\n"
     assert cli.state("p1")["status"] == "running"
     assert "container not paused" in cli("resume", "p1", check=1).stderr
     if freezer:

@@ -102,23 +102,12 @@ def argv(fifo_fd: int, parent_death_signal: int, parent_pid: int, caps: str, syn
             str(sync_fd), ready.decode(), prepared.path, *prepared.argv]
 
 
-class _Capture:
-    """Stands in for the sync socket to render a message exactly as Channel.send would."""
-
-    data = b""
-
-    def sendall(self, data: bytes) -> None:
-        self.data += data
-
-
 def ready_message(pid: int) -> bytes:
-    from .sync import Channel
+    from .sync import encode
 
-    out = _Capture()
     # "closing": the finisher closes its end right after this, and the runtime waits for
     # that end-of-file so that `create` returns with no runtime descriptor left in the init
-    Channel(out).send("ready", pid=pid, closing=True)
-    return out.data
+    return encode("ready", pid=pid, closing=True)
 
 
 def hand_over(sc, memfd: int, fifo_fd: int, chan, config, prepared, keep) -> None:
@@ -134,7 +123,7 @@ def hand_over(sc, memfd: int, fifo_fd: int, chan, config, prepared, keep) -> Non
     from . import process_setup
 
     effective, permitted, _ = sc.capget(0)
-    sync_fd = chan.sock.fileno()
+    sync_fd = chan.fileno()
     args = argv(fifo_fd, config.parent_death_signal, prepared.parent_pid, f"{effective:x}:{permitted:x}",
                 sync_fd, ready_message(os.getpid()), prepared)
     process_setup.close_fds_on_exec(set(keep) | {fifo_fd, sync_fd})

@@ -159,7 +159,7 @@ def _move_above(fd: int, floor: int) -> int:
 def make_room(process, chan, *fds: int | None) -> list[int | None]:
     """Move the runtime's own descriptors out of 3..2+len(extra_files) before those are filled.
 
-    The sync channel (its socket object takes the moved descriptor, so an error after the
+    The sync channel (it takes the moved descriptor, so an error after the
     extra files are installed still reaches the parent and never writes into one of them)
     and the given descriptors (the exec FIFO's O_PATH fd...) are dup'ed above the range and
     their old numbers closed. Returns ``fds`` with the moved numbers.
@@ -167,9 +167,8 @@ def make_room(process, chan, *fds: int | None) -> list[int | None]:
     floor = 3 + len(extra_fds(process))
     if floor == 3:
         return list(fds)
-    if chan is not None and chan.sock.fileno() < floor:
-        # the socket's own class: after pivot_root nothing may be imported
-        chan.sock = type(chan.sock)(fileno=_move_above(chan.sock.detach(), floor))
+    if chan is not None and chan.fd < floor:
+        chan.fd = _move_above(chan.fd, floor)
     return [_move_above(fd, floor) if fd is not None and fd < floor else fd for fd in fds]
 
 

@@ -26,33 +26,18 @@ may pass a descriptor along with a message ("console": the pty master, as SCM_RI
 
 from __future__ import annotations
 
-import _socket  # socket.py's C core: socket.py itself (enum conversions, selectors) costs ~5 ms
 import os
-import sys
 
-from .. import jsonfast
+from .. import _nsenter, jsonfast
 
 #: descriptors one message may carry: a "join" has one per cgroup v1 hierarchy
 _MAX_FDS = 32
-_INT = 4  # sizeof(int): SCM_RIGHTS carries C ints (socket.send_fds packs array("i"))
 
 
-def _send_fds(sock, buffers: list[bytes], fds: list[int]) -> None:
-    """socket.send_fds, on the C socket."""
-    data = b"".join(fd.to_bytes(_INT, sys.byteorder, signed=True) for fd in fds)
-    sock.sendmsg(buffers, [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, data)])
-
-
-def _recv_fds(sock, bufsize: int, maxfds: int, flags: int = 0) -> tuple[bytes, list[int]]:
-    """socket.recv_fds, on the C socket (and ``flags`` reach recvmsg, which 3.11's
-    socket.recv_fds forgot: MSG_CMSG_CLOEXEC applies)."""
-    msg, ancdata, _flags, _addr = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * _INT), flags)
-    fds = []
-    for level, kind, data in ancdata:
-        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
-            fds.extend(int.from_bytes(data[i:i + _INT], sys.byteorder, signed=True)
-                       for i in range(0, len(data) - len(data) % _INT, _INT))
-    return msg, fds
+def encode(kind: str, **fields) -> bytes:
+    """One message as it goes over the channel (the finisher sends a prepared one)."""
+    fields["type"] = kind
+    return jsonfast.dumps(fields).encode() + b"\n"
 
 
 class SyncError(RuntimeError):
@@ -60,21 +45,21 @@ class SyncError(RuntimeError):
 
 
 class Channel:
-    def __init__(self, sock):
-        self.sock = sock
+    """One end of the socketpair, a plain descriptor (the native module sends and receives
+    on it: Python's _socket module would cost every `run` and `exec` ~0.4 ms to set up)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
         self._buf = b""
         self._fds: list[int] = []
 
     @classmethod
     def pair(cls) -> tuple[Channel, Channel]:
-        a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        os.set_inheritable(a.fileno(), False)
-        os.set_inheritable(b.fileno(), False)
+        a, b = _nsenter.socketpair()  # both close-on-exec
         return cls(a), cls(b)
 
     def send(self, kind: str, **fields) -> None:
-        fields["type"] = kind
-        self.sock.sendall(jsonfast.dumps(fields).encode() + b"\n")
+        _nsenter.send_fds(self.fd, encode(kind, **fields))
 
     def send_fd(self, kind: str, fd: int, **fields) -> None:
         """One message with a descriptor attached (the peer gets it from take_fd)."""
@@ -82,11 +67,7 @@ class Channel:
 
     def send_fds(self, kind: str, fds: list[int], **fields) -> None:
         """One message with descriptors attached (none: a plain message)."""
-        if not fds:
-            self.send(kind, **fields)
-            return
-        fields["type"] = kind
-        _send_fds(self.sock, [jsonfast.dumps(fields).encode() + b"\n"], fds)
+        _nsenter.send_fds(self.fd, encode(kind, **fields), fds)
 
     def take_fd(self) -> int | None:
         """The oldest descriptor received and not yet taken (ours to close)."""
@@ -100,7 +81,7 @@ class Channel:
     def recv(self) -> dict | None:
         """The next message, or None at end-of-file (the peer exec'd or died)."""
         while b"\n" not in self._buf:
-            chunk, fds = _recv_fds(self.sock, 65536, _MAX_FDS, _socket.MSG_CMSG_CLOEXEC)
+            chunk, fds = _nsenter.recv_fds(self.fd, 65536, _MAX_FDS, _nsenter.MSG_CMSG_CLOEXEC)
             self._fds.extend(fds)
             if not chunk:
                 return None
@@ -143,13 +124,15 @@ class Channel:
             raise SyncError(f"unexpected message {msg.get('type')!r} where the init should have closed the channel")
 
     def fileno(self) -> int:
-        return self.sock.fileno()
+        return self.fd
 
     def close(self) -> None:
         while self._fds:
             os.close(self._fds.pop())
-        self.sock.close()
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
 
     def detach_fd(self) -> int:
         """Hand the raw descriptor over (the child keeps it across os._exit paths)."""
-        return os.dup(self.sock.fileno())
+        return os.dup(self.fd)

@@ -1,0 +1,47 @@
+"""pyrunc as `pip install` gives it: wheels of this tree, in a virtualenv of their own.
+
+The development venv (`make venv`) installs the core and the plugins editable, which puts
+seven more directories on sys.path (a module that is not found, such as the interpreter's
+own `sitecustomize` probe for `apport_python_hook`, is looked for in each) and processes
+seven more .pth files at every start: ~1.5 ms a command here that no user pays. A user's
+`pip install` puts the packages in site-packages. So the benchmark times that: the core and
+the plugins built as wheels from this tree and installed into a plain `python -m venv` of
+the same interpreter (with the pip and setuptools it brings, so setuptools' distutils hook
+runs at start-up as in a user's venv), and the code cache built as `make venv` builds it.
+The wheels are rebuilt and reinstalled on every run: the benchmark times the tree as it is.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+
+
+def _base_python() -> str:
+    """The interpreter the running venv was made from (Debian's, as `make venv` picks it)."""
+    return getattr(sys, "_base_executable", None) or sys.executable
+
+
+def prepare(repo: str, venv_dir: str) -> str:
+    """Build and install; return the installed pyrunc."""
+    py = os.path.join(venv_dir, "bin", "python")
+    if not os.access(py, os.X_OK):
+        subprocess.run([_base_python(), "-m", "venv", venv_dir], check=True)
+    wheels = os.path.join(venv_dir, "wheels")
+    for old in glob.glob(os.path.join(wheels, "*.whl")):
+        os.unlink(old)
+    projects = [repo] + sorted(os.path.dirname(p) for p in glob.glob(os.path.join(repo, "plugins", "*", "setup.cfg")))
+    quiet = ["-q", "--disable-pip-version-check"]
+    # built with this venv's setuptools (no download of a build environment)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", *quiet, "--no-deps", "--no-build-isolation",
+                    "-w", wheels, *projects], check=True, stdout=subprocess.DEVNULL)
+    built = sorted(glob.glob(os.path.join(wheels, "*.whl")))
+    # the dependencies once (from the index pip is configured with), then always this tree's code
+    subprocess.run([py, "-m", "pip", "install", *quiet, *built, "pyseccomp>=0.1.2"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([py, "-m", "pip", "install", *quiet, "--force-reinstall", "--no-deps", *built], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([py, "-c", "from libcontainer import codecache; codecache.build()"], check=True)
+    return os.path.join(venv_dir, "bin", "pyrunc")
