@@ -32,6 +32,12 @@ FD_FLOOR = 512
 _ROOTS = ("libcontainer",)  # plus every importable libcontainer_* package (the backends)
 
 
+#: importlib's own module attributes are set from the spec; computing ``__cached__`` is the
+#: costliest of them. Only for the plain layout: no -O level and no PYTHONPYCACHEPREFIX.
+_TAG = (sys.implementation.cache_tag if sys.pycache_prefix is None and not sys.flags.optimize
+        and _external.BYTECODE_SUFFIXES == [".pyc"] else None)
+
+
 def cache_path() -> str:
     return os.path.join(os.path.dirname(__file__), "__pycache__", f"codecache.{sys.implementation.cache_tag}.bin")
 
@@ -68,6 +74,9 @@ class _Cache:
             return None  # edited since: Python compiles it (and we leave the file as it is)
         spec = _bootstrap.ModuleSpec(name, _Loader(name, source, self, entry), origin=source, is_package=is_pkg)
         spec.has_location = True
+        if _TAG:  # __cached__ as cache_from_source spells it, without its ~5 us of path work
+            head, _, tail = source.rpartition("/")
+            spec.cached = f"{head}/__pycache__/{tail[:-3]}.{_TAG}.pyc"
         if is_pkg:
             spec.submodule_search_locations = [os.path.dirname(source)]
         return spec

@@ -9,7 +9,8 @@ Runtime code never calls ``_nsenter`` or the privileged ``os`` functions directl
 ``get()`` returns the active layer: by default a :class:`LinuxSyscalls` that forwards to the C
 extension ``libcontainer._nsenter`` (imported lazily, so importing this module stays cheap and
 works where the extension is not built) and to :mod:`os`. Unit tests install a
-:class:`RecordingSyscalls` double with :func:`use` and assert on the calls it recorded::
+``RecordingSyscalls`` double (:mod:`libcontainer.syscalls_double`, also reachable here as
+``syscalls.RecordingSyscalls``) with :func:`use` and assert on the calls it recorded::
 
     double = syscalls.RecordingSyscalls(results={"clone": 42})
     with syscalls.use(double):
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["LinuxSyscalls", "RecordingSyscalls", "get", "use"]
+__all__ = ["LinuxSyscalls", "get", "use"]
 
 
 def _native():
@@ -155,105 +156,6 @@ def _api_names() -> tuple[str, ...]:
 #: every call the seam offers; the double accepts exactly these
 API: tuple[str, ...] = _api_names()
 
-# default fake results keep calling code on its normal path: fds that look like fds, a clone that
-# looks like the *parent* side (0 would make the caller run the child branch), all caps held
-_FD_RETURNING = ("open_tree", "fsopen", "fsmount", "openat2", "pidfd_open")
-_ALL_CAPS = (1 << 41) - 1
-_DEFAULTS = {
-    "clone": 4242,
-    "clone_init": 4242,
-    "capget": (_ALL_CAPS, _ALL_CAPS, 0),
-    "cap_last_cap": 40,
-    "prctl": 0,
-    "umask": 0o022,
-}
-
-
-class RecordingSyscalls:
-    """Test double: records every call as ``(name, args)`` and returns configurable results.
-
-    ``args`` is the tuple of arguments bound to the real signature with defaults filled in
-    (keyword-only ones last, in signature order), so ``sc.mount(None, "/x", None)`` and
-    ``sc.mount(None, "/x", None, flags=0)`` record the same thing and a call with a wrong
-    signature raises ``TypeError`` just like the real layer would.
-
-    ``results`` maps a method name to what it returns: a plain value, an exception instance or
-    class (raised), or a callable ``f(*args)`` whose return value is used (it may raise).
-    Lists are not special: use a callable (e.g. ``iter([...]).__next__``) for sequences.
-    """
-
-    def __init__(self, results: dict[str, object] | None = None) -> None:
-        self.calls: list[tuple[str, tuple]] = []
-        self.results: dict[str, object] = {}
-        import itertools  # the double is for tests: the runtime never pays for the import
-
-        self._fds = itertools.count(1000)
-        for name, value in (results or {}).items():
-            self.set_result(name, value)
-
-    def set_result(self, name: str, value: object) -> None:
-        if name not in API:
-            raise AttributeError(f"{name!r} is not a syscall of the seam")
-        self.results[name] = value
-
-    def calls_to(self, name: str) -> list[tuple]:
-        """The argument tuples of every call to ``name``, in order."""
-        return [args for n, args in self.calls if n == name]
-
-    def names(self) -> list[str]:
-        """The names of the calls made, in order."""
-        return [n for n, _ in self.calls]
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    def _default(self, name: str) -> object:
-        if name in _FD_RETURNING:
-            return next(self._fds)
-        return _DEFAULTS.get(name)
-
-    def _call(self, name: str, sig, args: tuple, kwargs: dict) -> object:
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        recorded = tuple(bound.arguments.values())
-        self.calls.append((name, recorded))
-        if name not in self.results:
-            return self._default(name)
-        result = self.results[name]
-        if isinstance(result, BaseException):
-            raise result
-        if isinstance(result, type) and issubclass(result, BaseException):
-            raise result()
-        if callable(result):
-            return result(*recorded)
-        return result
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith("_") or name not in API:
-            raise AttributeError(f"{type(self).__name__!r} has no syscall {name!r}")
-        sig = _signature(name)
-
-        def recorder(*args, **kwargs):
-            return self._call(name, sig, args, kwargs)
-
-        recorder.__name__ = name
-        return recorder
-
-
-_signatures: dict = {}
-
-
-def _signature(name: str):
-    """The real method's signature without ``self`` (inspect is imported only by tests)."""
-    sig = _signatures.get(name)
-    if sig is None:
-        import inspect
-
-        params = list(inspect.signature(getattr(LinuxSyscalls, name)).parameters.values())[1:]
-        sig = _signatures[name] = inspect.Signature(params)
-    return sig
-
-
 # -- the active layer ----------------------------------------------------------------------------
 
 _active: object = None
@@ -287,6 +189,10 @@ class use:  # noqa: N801 - used like a function: ``syscalls.use(x)`` or ``with s
 
 def __getattr__(name: str) -> object:
     # ``syscalls.MS_BIND`` etc.: constants of the extension, resolved on first use
+    if name == "RecordingSyscalls":  # the double lives in its own module: tests only
+        from .syscalls_double import RecordingSyscalls
+
+        return RecordingSyscalls
     if name.isupper():
         try:
             return getattr(_native(), name)

@@ -125,3 +125,26 @@ except Exception as e:
 print(json.dumps([ok, fd, bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC), refused]))
 """)
     assert got[0] and got[1] >= 512 and got[2] and got[3]
+
+
+def test_cached_is_what_importlib_would_say(tree):
+    """find_spec spells ``__cached__`` itself (cache_from_source's path work is the costliest
+    of the module attributes); with -O or a PYTHONPYCACHEPREFIX importlib computes it."""
+    _build(tree)
+    code = """
+import importlib.util
+import libcontainer.cli.main, libcontainer.rootfs, libcontainer_cachetest.m as m
+mods = [libcontainer.cli.main, libcontainer.rootfs, m]
+print(json.dumps([ok] + [(x.__cached__, importlib.util.cache_from_source(x.__file__), x.__spec__.cached)
+                         for x in mods]))
+"""
+    ok, *rows = _run(tree, code)
+    assert ok and all(cached == expected == spec for cached, expected, spec in rows)
+    assert rows[0][0].endswith(os.path.join("cli", "__pycache__", f"main.{sys.implementation.cache_tag}.pyc"))
+    assert rows[1][0].endswith(os.path.join("rootfs", "__pycache__", f"__init__.{sys.implementation.cache_tag}.pyc"))
+    env = dict(os.environ, LIBCONTAINER_CODECACHE="0", PYTHONPYCACHEPREFIX=str(tree / "prefix"),
+               PYTHONPATH=os.pathsep.join([str(tree / "site"), *sys.path]))
+    out = subprocess.run([sys.executable, "-c", PRELUDE + code, str(tree / "cache.bin")],
+                         capture_output=True, text=True, env=env)
+    ok, *rows = json.loads(out.stdout.splitlines()[-1])
+    assert ok and all(cached == expected and cached.startswith(str(tree / "prefix")) for cached, expected, _ in rows)

@@ -115,8 +115,8 @@ def cmd_restore(args) -> int:
     """runc's restore: a container is created from the bundle, then the backend fills it."""
     from libcontainer.factory import Factory
 
-    from .common import write_pid_file
-    from .create_run import _destroy_quietly, _forward_signals, _prepare
+    from .common import forward_signals, write_pid_file
+    from .create_run import _destroy_quietly, _prepare
 
     container_id(args)
     opts = options(args, restore=True)
@@ -131,7 +131,7 @@ def cmd_restore(args) -> int:
         raise
     if args.detach:
         return 0
-    _forward_signals(process.pid)
+    forward_signals(process.pid)
     try:
         return process.wait().exit_code
     finally:

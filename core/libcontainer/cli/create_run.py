@@ -13,6 +13,7 @@ from .common import (
     CliError,
     absolute,
     container_id,
+    forward_signals,
     load_spec,
     process_kwargs,
     rootless_cgroups,
@@ -145,7 +146,7 @@ def cmd_run(args) -> int:
         _create(args, detach=True, run=True)
         return 0
     container, process, term = _create(args, detach=False, run=True)
-    _forward_signals(process.pid)
+    forward_signals(process.pid)
     try:
         status = process.wait()
     finally:
@@ -154,33 +155,6 @@ def cmd_run(args) -> int:
         if term is not None:  # after destroy, as runc: nothing holds the pty's slave any more
             term.close()
     return status.exit_code
-
-
-def _forward_signals(pid: int) -> None:
-    """runc forwards every named signal but a few to the container's init.
-
-    Through ``_signal``, the C core of ``signal``: that module builds its enums at import
-    (~5 ms a fresh `pyrunc run`). The named signals are those ``signal.Signals`` lists.
-    """
-    import _signal
-    import os
-
-    not_forwarded = {_signal.SIGCHLD, _signal.SIGURG, _signal.SIGWINCH, _signal.SIGKILL, _signal.SIGSTOP}
-    named = {v for k, v in vars(_signal).items() if k.startswith("SIG") and not k.startswith("SIG_")}
-
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    for sig in _signal.valid_signals():
-        if sig in not_forwarded or sig not in named:
-            continue
-        try:
-            _signal.signal(sig, forward)
-        except (OSError, ValueError):
-            continue
 
 
 def cmd_start(args) -> int:

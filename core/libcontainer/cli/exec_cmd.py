@@ -16,6 +16,7 @@ from .common import (
     CliError,
     absolute,
     container_id,
+    forward_signals,
     full_container,
     process_kwargs,
     validate_process,
@@ -116,7 +117,6 @@ def cmd_exec(args) -> int:
     from libcontainer.exec_process import PartialConfig
 
     from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
-    from .create_run import _forward_signals
 
     pid_file = absolute(args.pid_file)
     console_socket = absolute(args.console_socket)  # load_spec chdirs to the bundle; runc does not
@@ -154,7 +154,7 @@ def cmd_exec(args) -> int:
         write_pid_file(pid_file, process.pid)
         if args.detach:
             return 0
-        _forward_signals(process.pid)
+        forward_signals(process.pid)
         return process.wait().exit_code
     finally:
         if term is not None:
