@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 
-from . import console, syscalls
 from . import namespaces as ns
+from . import syscalls
 from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
@@ -37,8 +37,13 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     flags = ns.clone_flags(config.namespaces)
     parent, child = Channel.pair()
     fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC) if fifo_path is not None else -1
+    terminal = bool(getattr(process, "terminal", False))
     try:
-        console_conn, own_conn = console.connect(process)  # runc's --console-socket
+        console_conn, own_conn = None, False
+        if terminal:  # console.py (and struct with it) only for a terminal
+            from . import console
+
+            console_conn, own_conn = console.connect(process)  # runc's --console-socket
     except BaseException:
         if fifo_fd >= 0:
             os.close(fifo_fd)
@@ -99,7 +104,10 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
             "console": lambda msg: None,  # the pty master rides along; taken below
             "seccomp": lambda msg: _seccomp_listener(parent, config, container_id, pid),
         })
-        console.receive_master(parent, process)
+        if terminal:
+            from . import console
+
+            console.receive_master(parent, process)
         if when_ready is not None:
             when_ready(pid)
         if ready.get("closing") or fifo_fd < 0:

@@ -249,6 +249,8 @@ CREATE_LEAN = {"traceback", "logging", "pluggy"}
 #: are the native module's (no _socket: ~0.4 ms), the native init brings the loopback up
 #: itself, and setns is the native module's.
 CREATE_LEAN_STRICT = CREATE_LEAN | {"subprocess", "socket", "_socket", "ctypes", "shutil"} | {
+    # no terminal: no console module (nor the struct it packs a window size with)
+    "libcontainer.console", "struct",
     # nor the stdlib's costlier generic modules, nor an LSM module the config does not ask for
     "argparse", "re", "enum", "signal", "threading", "dataclasses", "typing", "inspect",
     "json.decoder", "collections", "warnings", "importlib", "libcontainer.lsm.apparmor",
