@@ -27,7 +27,8 @@ def _base_python() -> str:
 def prepare(repo: str, venv_dir: str) -> str:
     """Build and install; return the installed pyrunc."""
     py = os.path.join(venv_dir, "bin", "python")
-    if not os.access(py, os.X_OK):
+    new = not os.access(py, os.X_OK)
+    if new:
         subprocess.run([_base_python(), "-m", "venv", venv_dir], check=True)
     wheels = os.path.join(venv_dir, "wheels")
     for old in glob.glob(os.path.join(wheels, "*.whl")):
@@ -38,10 +39,11 @@ def prepare(repo: str, venv_dir: str) -> str:
     subprocess.run([sys.executable, "-m", "pip", "wheel", *quiet, "--no-deps", "--no-build-isolation",
                     "-w", wheels, *projects], check=True, stdout=subprocess.DEVNULL)
     built = sorted(glob.glob(os.path.join(wheels, "*.whl")))
-    # the dependencies once (from the index pip is configured with), then always this tree's code
-    subprocess.run([py, "-m", "pip", "install", *quiet, *built, "pyseccomp>=0.1.2"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([py, "-m", "pip", "install", *quiet, "--force-reinstall", "--no-deps", *built], check=True,
-                   stdout=subprocess.DEVNULL)
+    if new:  # the dependencies, from the index pip is configured with
+        subprocess.run([py, "-m", "pip", "install", *quiet, *built, "pyseccomp>=0.1.2"], check=True,
+                       stdout=subprocess.DEVNULL)
+    else:  # this tree's code, always (its version number does not change)
+        subprocess.run([py, "-m", "pip", "install", *quiet, "--force-reinstall", "--no-deps", *built], check=True,
+                       stdout=subprocess.DEVNULL)
     subprocess.run([py, "-c", "from libcontainer import codecache; codecache.build()"], check=True)
     return os.path.join(venv_dir, "bin", "pyrunc")

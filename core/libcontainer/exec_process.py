@@ -18,7 +18,7 @@ from . import syscalls
 from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
-from .process import kill_and_reap
+from .process import connect_console, kill_and_reap
 
 
 class PartialConfig(Exception):
@@ -47,7 +47,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     ns_fds: list[int] = native[1] if native is not None else []
     parent, child = Channel.pair()
     try:
-        console_conn, own_conn = _connect_console(process)  # runc's --console-socket
+        console_conn, own_conn = connect_console(process)  # runc's --console-socket
     except BaseException:
         for fd in join_fds + ns_fds:
             os.close(fd)
@@ -125,15 +125,6 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
     finally:
         parent.close()
     return target
-
-
-def _connect_console(process):
-    """console.connect, importing the module only for a process with a terminal."""
-    if not getattr(process, "terminal", False):
-        return None, False
-    from . import console
-
-    return console.connect(process)
 
 
 def _enter_pidns(config, init_pid: int) -> tuple[bool, int | None]:

@@ -56,16 +56,9 @@ def has(config, *names: str) -> bool:
 def oci_state(config, container_id: str, status: str, pid: int | None = None) -> dict:
     """The runtime-spec ``State``: bundle and annotations come from the config's labels."""
     from .specconv.constants import OCI_VERSION  # only configs with hooks pay for it
+    from .state import annotations as split_labels
 
-    bundle, annotations = "", {}
-    for label in getattr(config, "labels", None) or ():
-        name, sep, value = label.partition("=")
-        if not sep:
-            continue
-        if name == "bundle":
-            bundle = value
-        else:
-            annotations[name] = value
+    bundle, annotations = split_labels(getattr(config, "labels", None) or [])
     state = {"ociVersion": OCI_VERSION, "id": container_id, "status": status}
     if pid:
         state["pid"] = pid

@@ -19,7 +19,7 @@ from . import syscalls
 from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
-from .process import kill_and_reap
+from .process import connect_console, kill_and_reap
 
 
 def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, networks=(),
@@ -39,11 +39,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     fifo_fd = os.open(fifo_path, os.O_PATH | os.O_CLOEXEC) if fifo_path is not None else -1
     terminal = bool(getattr(process, "terminal", False))
     try:
-        console_conn, own_conn = None, False
-        if terminal:  # console.py (and struct with it) only for a terminal
-            from . import console
-
-            console_conn, own_conn = console.connect(process)  # runc's --console-socket
+        console_conn, own_conn = connect_console(process)
     except BaseException:
         if fifo_fd >= 0:
             os.close(fifo_fd)

@@ -100,6 +100,17 @@ class Process:
         os.kill(self.pid, sig)
 
 
+def connect_console(process) -> tuple[object, bool]:
+    """console.connect (runc's --console-socket) for the init or an exec'd process: the
+    socket to send the pty master on and whether it is ours to close. console.py (and
+    struct with it) is imported only for a process with a terminal."""
+    if not getattr(process, "terminal", False):
+        return None, False
+    from . import console
+
+    return console.connect(process)
+
+
 def kill_and_reap(pid: int) -> None:
     """SIGKILL a child of ours and collect it: what every failed start does to its init."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 
@@ -83,7 +84,7 @@ def test_descriptors_beyond_maxfds_are_an_error_and_none_leaks():
         _nsenter.send_fds(x, b"m", [r, w, r])
         with pytest.raises(OSError) as e:
             _nsenter.recv_fds(y, 16, 1)
-        assert e.value.errno == 90  # EMSGSIZE
+        assert e.value.errno == errno.EMSGSIZE
         assert _open_fds() == before  # the one that did fit was closed
     finally:
         for fd in (x, y, r, w):
