@@ -15,13 +15,32 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 
 def _base_python() -> str:
     """The interpreter the running venv was made from (Debian's, as `make venv` picks it)."""
     return getattr(sys, "_base_executable", None) or sys.executable
+
+
+#: What a build or a test run leaves in the tree (.gitignore's list): never part of a wheel.
+_NOT_SOURCES = ("build", "dist", ".venv", ".tox", ".git", ".pytest_cache", ".ruff_cache", "__pycache__",
+                "*.pyc", "*.so", "*.egg-info", "demo-rootfs", "results", "_finish")
+
+
+def _copy_tree(repo: str, dest: str) -> str:
+    """The tree's sources, copied: wheels are built from a copy with no build/ directory.
+
+    Why not from the tree itself: setuptools copies a module into build/lib only when the
+    source is newer than the copy there, so a file whose mtime went back (a checkout of
+    older code, a second tree sharing build/) left the last build's copy in the wheel, and
+    the benchmark timed code that is not the tree's.
+    """
+    shutil.copytree(repo, dest, ignore=shutil.ignore_patterns(*_NOT_SOURCES), symlinks=True)
+    return dest
 
 
 def prepare(repo: str, venv_dir: str) -> str:
@@ -33,11 +52,13 @@ def prepare(repo: str, venv_dir: str) -> str:
     wheels = os.path.join(venv_dir, "wheels")
     for old in glob.glob(os.path.join(wheels, "*.whl")):
         os.unlink(old)
-    projects = [repo] + sorted(os.path.dirname(p) for p in glob.glob(os.path.join(repo, "plugins", "*", "setup.cfg")))
     quiet = ["-q", "--disable-pip-version-check"]
-    # built with this venv's setuptools (no download of a build environment)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", *quiet, "--no-deps", "--no-build-isolation",
-                    "-w", wheels, *projects], check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="src-", dir=venv_dir) as src:
+        tree = _copy_tree(repo, os.path.join(src, "tree"))
+        projects = [tree] + sorted(os.path.dirname(p) for p in glob.glob(os.path.join(tree, "plugins", "*", "setup.cfg")))
+        # built with this venv's setuptools (no download of a build environment)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", *quiet, "--no-deps", "--no-build-isolation",
+                        "-w", wheels, *projects], check=True, stdout=subprocess.DEVNULL)
     built = sorted(glob.glob(os.path.join(wheels, "*.whl")))
     if new:  # the dependencies, from the index pip is configured with
         subprocess.run([py, "-m", "pip", "install", *quiet, *built, "pyseccomp>=0.1.2"], check=True,

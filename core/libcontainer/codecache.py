@@ -11,13 +11,13 @@ A module is served only while its source is what was compiled (the same mtime, t
 nanosecond, and size: the check a .pyc gets, at a finer grain); anything else, or a file
 that cannot be read, leaves the import to Python as usual. The file sits in the package's
 ``__pycache__`` beside the .pyc files, with their trust, and is written only by :func:`build`
-(``make venv`` and the benchmark run it, as they run ``compileall``). Its
+(codecache_build.py): ``make venv`` and the benchmark run it, as they run ``compileall``,
+and a process that found the package's cache missing or stale runs it as it exits, as
+Python writes a .pyc (so a plain ``pip install`` gets one with its first command). Its
 descriptor is opened once, close-on-exec, above :data:`FD_FLOOR`, and checked (device and
 inode) before every read: the init renumbers descriptors, and a stale number must not feed
 another file to marshal.
 """
-
-from __future__ import annotations
 
 import marshal
 import os
@@ -25,7 +25,9 @@ import sys
 
 _external = sys.modules["_frozen_importlib_external"]  # what importlib.machinery re-exports
 _bootstrap = sys.modules["_frozen_importlib"]
-_HEADER = 8  # little-endian length of the marshalled index, then the index, then the code
+_HEADER = 8  # little-endian length of the marshalled header, then the header, then the code
+#: The header's layout; a cache of another layout is rebuilt, never read.
+FORMAT = 2
 #: The cache's descriptor is moved at least this high: the CLI passes the caller's 3, 4, ...
 #: into the container (--preserve-fds, LISTEN_FDS), which must never find ours there.
 FD_FLOOR = 512
@@ -46,7 +48,7 @@ class _Loader(_external.SourceFileLoader):
     """A source loader (get_source, get_data, resources work as usual) whose code comes
     from the cache file."""
 
-    def __init__(self, fullname: str, path: str, cache: _Cache, entry: tuple):
+    def __init__(self, fullname: str, path: str, cache: "_Cache", entry: tuple):
         super().__init__(fullname, path)
         self._cache, self._entry = cache, entry
 
@@ -56,33 +58,41 @@ class _Loader(_external.SourceFileLoader):
 
 
 class _Cache:
-    def __init__(self, fd: int, index: dict, base: int):
+    """The finder. Its index is one string, a line per module (see codecache_build.py),
+    searched when a module is asked for: a command asks for 15-90 of the ~180 modules,
+    and a dict of tuples for all of them cost every command ~0.15 ms to unmarshal."""
+
+    def __init__(self, fd: int, index: str, base: int, *, default: bool = False):
         self.fd, self.index, self.base = fd, index, base
+        self.default = default  # the package's own cache: rebuilt at exit once found stale
         st = os.fstat(fd)
         self.ident = (st.st_dev, st.st_ino)
 
     def find_spec(self, name, path=None, target=None):
-        entry = self.index.get(name)
-        if entry is None:
+        at = self.index.find(f"\n{name}\t")
+        if at < 0:
             return None
-        source, is_pkg, mtime_ns, size = entry[:4]
+        _, source, is_pkg, mtime_ns, size, offset, length = self.index[at + 1:self.index.find("\n", at + 1)].split("\t")
         try:
             st = os.stat(source)
         except OSError:
+            st = None
+        if st is None or st.st_mtime_ns != int(mtime_ns) or st.st_size != int(size):
+            if self.default:  # edited, upgraded or removed since: Python compiles it now,
+                rebuild_at_exit()  # and the cache is made again when this process is done
             return None
-        if st.st_mtime_ns != mtime_ns or st.st_size != size:
-            return None  # edited since: Python compiles it (and we leave the file as it is)
-        spec = _bootstrap.ModuleSpec(name, _Loader(name, source, self, entry), origin=source, is_package=is_pkg)
+        spec = _bootstrap.ModuleSpec(name, _Loader(name, source, self, (int(offset), int(length))),
+                                     origin=source, is_package=is_pkg == "1")
         spec.has_location = True
         if _TAG:  # __cached__ as cache_from_source spells it, without its ~5 us of path work
             head, _, tail = source.rpartition("/")
             spec.cached = f"{head}/__pycache__/{tail[:-3]}.{_TAG}.pyc"
-        if is_pkg:
+        if is_pkg == "1":
             spec.submodule_search_locations = [os.path.dirname(source)]
         return spec
 
     def code(self, entry):
-        offset, length = entry[4], entry[5]
+        offset, length = entry
         try:
             st = os.fstat(self.fd)
             if (st.st_dev, st.st_ino) != self.ident:
@@ -102,12 +112,15 @@ def owned_fds() -> set[int]:
 
 def install(path: str | None = None) -> bool:
     """Put the cache's finder first on sys.meta_path, if the cache file is there and is for
-    this interpreter. False (nothing changed) otherwise."""
+    this interpreter. False (nothing changed) otherwise -- and for the package's own cache
+    (``path`` None), it is then built when this process exits (see :func:`rebuild_at_exit`)."""
     if any(isinstance(f, _Cache) for f in sys.meta_path):
         return True
     try:
         opened = os.open(path or cache_path(), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
+        if path is None:
+            rebuild_at_exit()
         return False
     try:
         import fcntl  # the CLI's own modules import it too
@@ -120,65 +133,54 @@ def install(path: str | None = None) -> bool:
     try:
         n = int.from_bytes(os.pread(fd, _HEADER, 0), "little")
         header = marshal.loads(os.pread(fd, n, _HEADER))
-        if header.get("magic") != _external.MAGIC_NUMBER:
-            raise ValueError("another Python's cache")
-        cache = _Cache(fd, header["modules"], _HEADER + n)
+        if header.get("magic") != _external.MAGIC_NUMBER or header.get("format") != FORMAT:
+            raise ValueError("another Python's cache, or another layout")
+        cache = _Cache(fd, header["index"], _HEADER + n, default=path is None)
     except (OSError, ValueError, EOFError, TypeError, AttributeError, KeyError):
         os.close(fd)
+        if path is None:
+            rebuild_at_exit()
         return False
     sys.meta_path.insert(0, cache)
     return True
 
 
-def _sources() -> list[tuple[str, str, bool]]:
-    """(module name, source path, is a package) of libcontainer and the backend packages."""
-    import pkgutil
+_rebuild_pid = None
 
-    roots = list(_ROOTS) + sorted(m.name for m in pkgutil.iter_modules() if m.name.startswith("libcontainer_"))
-    found = []
-    for root in roots:
-        spec = _external.PathFinder.find_spec(root)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        top = spec.submodule_search_locations[0]
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and
-                                 os.path.exists(os.path.join(dirpath, d, "__init__.py")))
-            rel = os.path.relpath(dirpath, top)
-            package = ".".join([root] + ([] if rel == "." else rel.split(os.sep)))
-            for name in sorted(filenames):
-                if not name.endswith(".py"):
-                    continue
-                path = os.path.join(dirpath, name)
-                if name == "__init__.py":
-                    found.append((package, path, True))
-                else:
-                    found.append((f"{package}.{name[:-3]}", path, False))
-    return found
+
+def rebuild_at_exit() -> None:
+    """Build the package's cache when this process exits, as Python writes a missing or
+    stale .pyc: a `pip install` (or upgrade) leaves none, and its first command makes it.
+
+    Not where Python would write no .pyc either (``-B``, PYTHONDONTWRITEBYTECODE), nor in a
+    fork of this process, nor where the directory is not ours to write (a read-only or
+    another user's install: nothing is tried, so nothing is paid on every command).
+    """
+    global _rebuild_pid
+    if _rebuild_pid is not None or sys.dont_write_bytecode:
+        return
+    _rebuild_pid = os.getpid()
+    import atexit
+
+    atexit.register(_rebuild)
+
+
+def _rebuild() -> None:
+    if os.getpid() != _rebuild_pid:
+        return
+    target = cache_path()
+    directory = os.path.dirname(target)
+    if not os.access(directory if os.path.isdir(directory) else os.path.dirname(directory), os.W_OK):
+        return
+    try:
+        build(target)
+    except Exception:  # noqa: BLE001 - the command is done; a cache not made is only slower
+        pass
 
 
 def build(path: str | None = None) -> int:
     """Compile every module of libcontainer and its backends into the cache file (written
     whole, then renamed into place). Returns the number of modules."""
-    index, chunks, offset = {}, [], 0
-    for name, source, is_pkg in _sources():
-        if name == "libcontainer.codecache" or name == "libcontainer":
-            continue  # imported by the normal way, before the finder exists
-        with open(source, "rb") as f:
-            st = os.fstat(f.fileno())
-            data = marshal.dumps(compile(f.read(), source, "exec", dont_inherit=True))
-        index[name] = (source, is_pkg, st.st_mtime_ns, st.st_size, offset, len(data))
-        chunks.append(data)
-        offset += len(data)
-    header = marshal.dumps({"magic": _external.MAGIC_NUMBER, "modules": index})
-    path = path or cache_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(len(header).to_bytes(_HEADER, "little"))
-        f.write(header)
-        for data in chunks:
-            f.write(data)
-    os.replace(tmp, path)
-    return len(index)
+    from .codecache_build import build as build_cache
 
+    return build_cache(path or cache_path())

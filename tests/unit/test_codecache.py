@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -91,7 +93,7 @@ def test_no_cache_another_pythons_or_a_broken_one_changes_nothing(tree):
     assert _run(tree, "print(json.dumps(ok))") is False
     _run(tree, """
 import marshal
-head = marshal.dumps({"magic": b"\\0\\0\\r\\n", "modules": {}})
+head = marshal.dumps({"magic": b"\\0\\0\\r\\n", "format": codecache.FORMAT, "index": ""})
 open(sys.argv[1], "wb").write(len(head).to_bytes(8, "little") + head)
 print("{}")""")
     assert _run(tree, "print(json.dumps([ok, 'libcontainer_cachetest.m' in sys.modules]))") == [False, False]
@@ -148,3 +150,87 @@ print(json.dumps([ok] + [(x.__cached__, importlib.util.cache_from_source(x.__fil
                          capture_output=True, text=True, env=env)
     ok, *rows = json.loads(out.stdout.splitlines()[-1])
     assert ok and all(cached == expected and cached.startswith(str(tree / "prefix")) for cached, expected, _ in rows)
+
+
+def test_future_imports_become_compiler_flags(tree):
+    """``from __future__ import annotations`` is compiled in as its flag: the statement does
+    not run (no ``__future__`` module loaded), the annotations stay strings, and the code's
+    lines are the source's."""
+    (tree / "site" / "libcontainer_cachetest" / "fut.py").write_text(
+        '"""doc"""\n\nfrom __future__ import annotations\n\n\ndef f(x: Undefined) -> list[int]:\n'
+        '    raise ValueError(x)\n')
+    _build(tree)
+    got = _run(tree, f"""
+import traceback
+import libcontainer_cachetest.fut as fut
+try:
+    fut.f(1)
+except ValueError as e:
+    line = e.__traceback__.tb_next.tb_lineno
+print(json.dumps([ok, {_loader_of('libcontainer_cachetest.fut')}, '__future__' in sys.modules, fut.f.__annotations__,
+                  'annotations' in vars(fut), fut.__doc__, line]))
+""")
+    assert got == [True, "_Loader", False, {"x": "Undefined", "return": "list[int]"}, False, "doc", 7]
+
+
+def test_a_misplaced_future_import_is_still_an_error():
+    from libcontainer.codecache_build import compile_module
+
+    with pytest.raises(SyntaxError):
+        compile_module(b"x = 1\nfrom __future__ import annotations\n", "m.py")
+    code = compile_module(b'"""d"""\nfrom __future__ import annotations as a\n', "m.py")
+    assert "__future__" in code.co_names  # a name of its own is bound: kept as written
+
+
+@pytest.fixture
+def package_copy(tmp_path):
+    """libcontainer copied into a directory of its own: its default cache is the copy's."""
+    import libcontainer
+
+    site = tmp_path / "site"
+    shutil.copytree(os.path.dirname(libcontainer.__file__), site / "libcontainer",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    for so in os.listdir(os.path.dirname(libcontainer.__file__)):
+        if so.endswith(".so"):
+            shutil.copy2(os.path.join(os.path.dirname(libcontainer.__file__), so), site / "libcontainer")
+    return site
+
+
+def _fresh(site, code: str, **env) -> str:
+    env = dict({k: v for k, v in os.environ.items() if k not in ("LIBCONTAINER_CODECACHE", "PYTHONDONTWRITEBYTECODE")},
+               PYTHONPATH=os.pathsep.join([str(site), *sys.path]), **env)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_a_missing_or_stale_default_cache_is_built_when_the_process_exits(package_copy):
+    """As Python writes a .pyc: a plain `pip install` has no cache, and its first command
+    makes one as it exits; an edited module makes it again. Not with -B /
+    PYTHONDONTWRITEBYTECODE, and not in a fork that exits."""
+    where = "import libcontainer, libcontainer.codecache as c; print(c.cache_path())"
+    cache = _fresh(package_copy, where, PYTHONDONTWRITEBYTECODE="1")
+    assert cache.startswith(str(package_copy)) and not os.path.exists(cache)
+    forked = """
+import os, sys, libcontainer, libcontainer.codecache as c
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)  # atexit runs in the child too: it must not build
+os.waitpid(pid, 0)
+print(os.path.exists(c.cache_path()))
+"""
+    assert _fresh(package_copy, forked) == "False"
+    assert os.path.exists(cache)  # built by the parent, at its exit
+    served = "import sys, libcontainer.cli.main as m; print(type(m.__spec__.loader).__name__)"
+    assert _fresh(package_copy, served) == "_Loader"
+    built = os.stat(cache).st_mtime_ns
+    time.sleep(0.01)
+    main = package_copy / "libcontainer" / "cli" / "main.py"
+    main.write_text(main.read_text() + "\n# edited\n")
+    assert _fresh(package_copy, served, PYTHONDONTWRITEBYTECODE="1") == "SourceFileLoader"
+    assert os.stat(cache).st_mtime_ns == built  # not with -B
+    assert _fresh(package_copy, served) == "SourceFileLoader"  # the edited source, then a rebuild
+    assert os.stat(cache).st_mtime_ns != built
+    assert _fresh(package_copy, served) == "_Loader"
+    leftovers = [n for n in os.listdir(os.path.dirname(cache)) if n.endswith(".tmp")]
+    assert not leftovers
