@@ -180,8 +180,13 @@ class Bench:
 
     # -- density --------------------------------------------------------------------------
 
-    def density(self, n: int) -> None:
-        """N containers created and started (all running at once), then all force-deleted."""
+    def density(self, n: int, reverse: bool = False) -> None:
+        """N containers created and started (all running at once), then all force-deleted.
+
+        One run takes seconds per runtime, and this VM's speed drifts over seconds: the
+        caller repeats it with the order reversed every other time (A B C, C B A, ...) and
+        the median counts, so that no runtime always runs in the same place of a drift.
+        """
         def one(rt: Cli) -> None:
             made = [self.bundles.make(rt.name, SLEEP_ARGS)[:2] for _ in range(n)]
             time.sleep(self.settle)
@@ -196,7 +201,7 @@ class Bench:
             self.samples["density"][rt.name].append((time.perf_counter() - t0) * 1000)
 
         try:
-            self._each("density", one, self.clis)
+            self._each("density", one, self.clis[::-1] if reverse else self.clis)
         finally:
             for rt in self.clis:
                 rt.cleanup()

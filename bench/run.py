@@ -43,7 +43,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--rootfs", default=os.path.join(REPO, "build", "rootfs"))
     ap.add_argument("-n", "--rounds", type=int, default=8, help="interleaved rounds (default 8)")
     ap.add_argument("--density", type=int, default=50, metavar="N", help="containers in the density run (default 50)")
-    ap.add_argument("--density-rounds", type=int, default=1, help="density repetitions (default 1; 0 skips it)")
+    ap.add_argument("--density-rounds", type=int, default=3,
+                    help="density repetitions, the runtimes' order reversed every other one; the median "
+                         "counts (default 3; 0 skips it)")
     ap.add_argument("--settle", type=float, default=50.0, metavar="MS",
                     help="pause before every timed command, excluded from the timing (default 50 ms)")
     ap.add_argument("--pyrunc", default=None,
@@ -93,7 +95,7 @@ def inside(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         for i in range(args.density_rounds):
             print(f"density {i + 1}/{args.density_rounds}: N={args.density} per runtime", file=sys.stderr, flush=True)
-            bench.density(args.density)
+            bench.density(args.density, reverse=i % 2 == 1)
         elapsed = time.monotonic() - t0
     finally:
         # a terminal's Ctrl-C reaches us twice (directly and forwarded): finish the cleanup

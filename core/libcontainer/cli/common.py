@@ -40,10 +40,10 @@ def light_container(args, *, backend: bool = False):
     from . import saved
 
     cid = container_id(args)
-    _, st = saved.read(args.root, cid)
-    if saved.has_hooks(st):
+    loaded = saved.read(args.root, cid)
+    if saved.has_hooks(loaded[1]):
         return full_container(args)
-    return saved.container(args.root, cid, backend=backend)
+    return saved.container(args.root, cid, backend=backend, loaded=loaded)
 
 
 def load_spec(bundle: str | None) -> tuple[str, dict]:

@@ -215,14 +215,15 @@ def exec_container(root: str, container_id: str):
     return Container(container_id, state_dir, ExecConfig(cfg), cgroup_manager=manager, saved=saved)
 
 
-def container(root: str, container_id: str, *, backend: bool = False):
+def container(root: str, container_id: str, *, backend: bool = False, loaded: tuple[str, dict] | None = None):
     """A Container from state.json only.
 
     ``backend``: build the real cgroup manager through the plugin layer (pluggy and
     stevedore, but still no marshmallow) for pause/resume/delete; otherwise the
-    read-only :class:`SavedCgroupView`.
+    read-only :class:`SavedCgroupView`. ``loaded``: what :func:`read` just returned, so
+    that the file is not read and parsed twice.
     """
-    state_dir, saved = read(root, container_id)
+    state_dir, saved = loaded if loaded is not None else read(root, container_id)
     from libcontainer.container import Container  # after read: a missing container needs no class
 
     config = SavedConfig(saved.get("config") or {})
