@@ -31,7 +31,6 @@ FORMAT = 2
 #: The cache's descriptor is moved at least this high: the CLI passes the caller's 3, 4, ...
 #: into the container (--preserve-fds, LISTEN_FDS), which must never find ours there.
 FD_FLOOR = 512
-_ROOTS = ("libcontainer",)  # plus every importable libcontainer_* package (the backends)
 
 
 #: importlib's own module attributes are set from the spec; computing ``__cached__`` is the
@@ -154,7 +153,9 @@ def rebuild_at_exit() -> None:
 
     Not where Python would write no .pyc either (``-B``, PYTHONDONTWRITEBYTECODE), nor in a
     fork of this process, nor where the directory is not ours to write (a read-only or
-    another user's install: nothing is tried, so nothing is paid on every command).
+    another user's install: nothing is tried, so nothing is paid on every command). Of the
+    backends, only those installed beside libcontainer are compiled in: this process's
+    sys.path may show others (its working directory) that no later process should get.
     """
     global _rebuild_pid
     if _rebuild_pid is not None or sys.dont_write_bytecode:
@@ -173,14 +174,15 @@ def _rebuild() -> None:
     if not os.access(directory if os.path.isdir(directory) else os.path.dirname(directory), os.W_OK):
         return
     try:
-        build(target)
+        build(target, beside_only=True)
     except Exception:  # noqa: BLE001 - the command is done; a cache not made is only slower
         pass
 
 
-def build(path: str | None = None) -> int:
+def build(path: str | None = None, *, beside_only: bool = False) -> int:
     """Compile every module of libcontainer and its backends into the cache file (written
-    whole, then renamed into place). Returns the number of modules."""
+    whole, then renamed into place). Returns the number of modules. ``beside_only``: of the
+    backends, only those installed beside libcontainer (see codecache_build._sources)."""
     from .codecache_build import build as build_cache
 
-    return build_cache(path or cache_path())
+    return build_cache(path or cache_path(), beside_only=beside_only)

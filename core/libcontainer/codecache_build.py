@@ -21,20 +21,31 @@ import marshal
 import os
 import sys
 
-from .codecache import _HEADER, _ROOTS, FORMAT, _external
+from .codecache import _HEADER, FORMAT, _external
 
 
-def _sources() -> list[tuple[str, str, bool]]:
-    """(module name, source path, is a package) of libcontainer and the backend packages."""
+def _sources(beside_only: bool) -> list[tuple[str, str, bool]]:
+    """(module name, source path, is a package) of libcontainer and the backend packages.
+
+    libcontainer is the package this process runs. The backends (``libcontainer_*``) are
+    those on sys.path, first found first as import would; with ``beside_only``, only those
+    installed in the same directory as libcontainer. The cache is read by every process,
+    whatever its sys.path: a rebuild nobody asked for (at the exit of some process, see
+    codecache.rebuild_at_exit) must not record a package that only that process could see,
+    such as one in the directory it was started from.
+    """
     import pkgutil
 
-    roots = list(_ROOTS) + sorted(m.name for m in pkgutil.iter_modules() if m.name.startswith("libcontainer_"))
+    import libcontainer
+
+    home = libcontainer.__path__[0]
+    tops, seen = [("libcontainer", home)], {"libcontainer"}
+    for info in pkgutil.iter_modules([os.path.dirname(home)] if beside_only else None):
+        if info.ispkg and info.name.startswith("libcontainer_") and info.name not in seen:
+            seen.add(info.name)
+            tops.append((info.name, os.path.join(info.module_finder.path, info.name)))
     found = []
-    for root in roots:
-        spec = _external.PathFinder.find_spec(root)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        top = spec.submodule_search_locations[0]
+    for root, top in sorted(tops):
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and
                                  os.path.exists(os.path.join(dirpath, d, "__init__.py")))
@@ -73,11 +84,12 @@ def compile_module(data: bytes, path: str):
     return compile(tree, path, "exec", flags=flags, dont_inherit=True)
 
 
-def build(path: str) -> int:
-    """Compile every module of libcontainer and its backends into the cache file ``path``
-    (written whole, then renamed into place). Returns the number of modules."""
+def build(path: str, *, beside_only: bool = False) -> int:
+    """Compile every module of libcontainer and its backends (see :func:`_sources`) into
+    the cache file ``path`` (written whole, then renamed into place). Returns the number
+    of modules."""
     lines, chunks, offset = [""], [], 0
-    for name, source, is_pkg in _sources():
+    for name, source, is_pkg in _sources(beside_only):
         if name in ("libcontainer.codecache", "libcontainer"):
             continue  # imported by the normal way, before the finder exists
         if "\t" in source or "\n" in source:

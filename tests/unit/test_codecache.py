@@ -197,8 +197,9 @@ def package_copy(tmp_path):
 
 
 def _fresh(site, code: str, **env) -> str:
+    elsewhere = str(site.parent / "elsewhere")
     env = dict({k: v for k, v in os.environ.items() if k not in ("LIBCONTAINER_CODECACHE", "PYTHONDONTWRITEBYTECODE")},
-               PYTHONPATH=os.pathsep.join([str(site), *sys.path]), **env)
+               PYTHONPATH=os.pathsep.join([elsewhere, str(site), *sys.path]), **env)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
@@ -223,6 +224,15 @@ print(os.path.exists(c.cache_path()))
     assert os.path.exists(cache)  # built by the parent, at its exit
     served = "import sys, libcontainer.cli.main as m; print(type(m.__spec__.loader).__name__)"
     assert _fresh(package_copy, served) == "_Loader"
+    # a backend only this process's sys.path shows (its working directory, a PYTHONPATH)
+    # is not recorded for every later process; one installed beside libcontainer is
+    for name, where in (("libcontainer_beside", package_copy), ("libcontainer_elsewhere", package_copy.parent / "elsewhere")):
+        (where / name).mkdir(parents=True)
+        (where / name / "__init__.py").write_text("X = 1\n")
+    os.unlink(cache)
+    _fresh(package_copy, "import libcontainer")
+    both = "import libcontainer, libcontainer_beside as b, libcontainer_elsewhere as e; print(type(b.__spec__.loader).__name__, type(e.__spec__.loader).__name__)"
+    assert _fresh(package_copy, both) == "_Loader SourceFileLoader"
     built = os.stat(cache).st_mtime_ns
     time.sleep(0.01)
     main = package_copy / "libcontainer" / "cli" / "main.py"
