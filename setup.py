@@ -54,6 +54,7 @@ setup(
                 "native/fd.c",
                 "native/sockmsg.c",  # the sync channel's socketpair and SCM_RIGHTS messages
                 "native/caps.c",
+                "native/seccomp.c",  # installing a compiled seccomp filter
                 "native/host.c",
             ],
             depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h", "native/initplan_sys.h",

@@ -68,6 +68,8 @@ enum {
     P_LOOPBACK_UP = 30, /* network/loopback.py's work, from inside: lo up */
     P_SETNS = 31,       /* ints: fd, nstype (closed after) */
     P_JOIN_FDS = 32,    /* ints: cgroup "tasks" fds to write "0" to (closed after) */
+    P_SECCOMP = 33,     /* ints: filter flags, late; strs: prefix, program (struct sock_filter[]):
+                           installed now, or (late) by P_EXEC right after the program lookup */
 };
 
 enum { K_SPECIAL = 1, K_TMPFS = 2, K_BIND = 3, K_OTHER = 4 };
@@ -79,6 +81,7 @@ struct op {
     int nints, nstrs;
     const unsigned char *ints;
     const char *strs[MAX_STRS];
+    uint32_t lens[MAX_STRS]; /* strs[i]'s length: a BPF program holds NUL bytes */
 };
 
 /* initplan.c: the channel to the runtime and the decoder */
@@ -116,6 +119,7 @@ void do_caps(const struct op *op);
 void do_chdir(const struct op *op);
 void do_exec(const struct op *op) __attribute__((noreturn));
 void do_loopback_up(const struct op *op);
+void do_seccomp(const struct op *op);
 
 #pragma GCC visibility pop
 

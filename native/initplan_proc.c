@@ -4,6 +4,8 @@
  */
 #include "initplan.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 
@@ -147,6 +149,38 @@ lookup(const char *arg0, char *const *env, int nenv, char *buf)
     plan_die(0, "", "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
+/* The filter of a P_SECCOMP step, copied here (the plan's bytes need not be aligned for
+ * struct sock_filter); with "late" it waits for do_exec, which installs it after the
+ * program lookup: with no_new_privs, as few of our own system calls as possible run under
+ * it (init/security.py's load_last). */
+static struct sock_filter seccomp_prog[BPF_MAXINSNS];
+static struct sock_fprog seccomp_pending;
+static unsigned int seccomp_flags;
+static const char *seccomp_prefix;
+
+static void
+seccomp_install(void)
+{
+    if (K3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags, &seccomp_pending) < 0)
+        plan_die(perr, seccomp_prefix, "%s", "");
+    seccomp_pending.len = 0;
+}
+
+void
+do_seccomp(const struct op *op)
+{
+    uint32_t len = op->nstrs > 1 ? op->lens[1] : 0;
+    if (op->nints < 2 || len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        plan_die(EINVAL, "init plan: ", "bad seccomp step: ");
+    memcpy(seccomp_prog, op->strs[1], len);
+    seccomp_pending.len = (unsigned short)(len / sizeof(struct sock_filter));
+    seccomp_pending.filter = seccomp_prog;
+    seccomp_flags = (unsigned int)arg_int(op, 0);
+    seccomp_prefix = op->strs[0];
+    if (!arg_int(op, 1))
+        seccomp_install();
+}
+
 void
 do_exec(const struct op *op)
 {
@@ -163,6 +197,8 @@ do_exec(const struct op *op)
     for (i = 0; i < nenv; i++)
         env[i] = (char *)op->strs[1 + nargs + i];
     path = lookup(op->strs[1], env, nenv, found);
+    if (seccomp_pending.len)
+        seccomp_install();
     if (memfd >= 0) {
         /* init/finisher.py's hand-over: the native finisher waits on the FIFO */
         struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};

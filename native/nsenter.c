@@ -15,7 +15,7 @@ static PyMethodDef nse_methods[] = {
     KW(open_tree), KW(move_mount), KW(fsopen), KW(fsconfig), KW(fsmount), KW(mount_setattr),
     KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range), KW(fstatfs_type),
     KW(socketpair), KW(send_fds), KW(recv_fds),
-    KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname),
+    KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname), KW(seccomp_filter), KW(trap),
     {"cap_last_cap", nse_cap_last_cap, METH_NOARGS, nse_cap_last_cap_doc},
     {NULL, NULL, 0, NULL},
 };

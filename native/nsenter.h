@@ -139,6 +139,10 @@ NSE_KW_FUNC(prctl);
 extern const char nse_cap_last_cap_doc[];
 PyObject *nse_cap_last_cap(PyObject *m, PyObject *noargs);
 
+/* seccomp.c: installing a compiled filter */
+NSE_KW_FUNC(seccomp_filter);
+NSE_KW_FUNC(trap);
+
 /* host.c: UTS names */
 NSE_KW_FUNC(sethostname);
 NSE_KW_FUNC(setdomainname);

@@ -112,8 +112,13 @@ def state_root(tmp_path) -> str:
     root = tmp_path / "state"
     root.mkdir()
     yield str(root)
-    left = os.listdir(root)
+    left = [n for n in os.listdir(root) if n != "@seccomp"]
     assert not left, f"state dirs leaked: {left}"
+    # the compiled seccomp filters kept for the next container (seccomp/compiled.py):
+    # whole entries only, never a torn write
+    cache = root / "@seccomp"
+    torn = [n for n in os.listdir(cache) if len(n) != 64] if cache.is_dir() else []
+    assert not torn, f"seccomp cache holds more than entries: {torn}"
 
 
 def pytest_report_header(config):

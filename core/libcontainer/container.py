@@ -134,7 +134,8 @@ class Container:
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
-                       container_id=self.id, while_waiting=while_waiting, when_ready=record)
+                       container_id=self.id, while_waiting=while_waiting, when_ready=record,
+                       seccomp_cache=self._seccomp_cache())
         except BaseException:
             if fifo is not None:
                 os.unlink(fifo)
@@ -194,7 +195,8 @@ class Container:
             raise ContainerNotRunning(self.id)
         from .exec_process import start_exec
 
-        start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id)
+        start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id,
+                   seccomp_cache=self._seccomp_cache())
 
     def processes(self) -> list[int]:
         """PIDs of every process in the container (from its cgroup), as runc's Processes()."""
@@ -317,6 +319,15 @@ class Container:
             if not self.init_alive():
                 return
             time.sleep(0.001)
+
+    def _seccomp_cache(self) -> str | None:
+        """Compiled seccomp filters live in the state root, beside the containers' state
+        (seccomp/compiled.py); None for a config without a profile."""
+        if getattr(self.config, "seccomp", None) is None:
+            return None
+        from .seccomp.compiled import DIR_NAME
+
+        return os.path.join(os.path.dirname(self.state_dir), DIR_NAME)
 
     def _network_strategies(self):
         if not self.config.networks:

@@ -27,17 +27,30 @@ class PartialConfig(Exception):
     anything was started."""
 
 
-def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "") -> int:
+def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "",
+               seccomp_cache: str | None = None) -> int:
     """Fork a child that joins the container; return the PID of the process in it.
 
     The returned process is our own child (forked straight, or with CLONE_PARENT), so
-    ``process.wait()`` works.
+    ``process.wait()`` works. The container's seccomp profile is compiled here, as for its
+    init (seccomp/compiled.py; ``seccomp_cache``: where programs are kept).
     """
     from .init import plan  # the native child, where the config has one
 
+    seccomp_filter = None
+    if getattr(config, "seccomp", None) is not None:
+        if getattr(config, "partial", False):
+            raise PartialConfig()  # state.json's profile is a dict: the Config's records key the cache
+        from .errors import LibcontainerError
+        from .seccomp import compiled
+
+        try:
+            seccomp_filter = compiled.for_config(config.seccomp, seccomp_cache)
+        except (LibcontainerError, OSError) as e:  # what the child reported when it compiled the profile
+            raise ContainerStartError(str(e)) from e
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     try:
-        native = plan.compile_exec(config, process, init_pid, join_fds)
+        native = plan.compile_exec(config, process, init_pid, join_fds, seccomp=seccomp_filter)
         if native is None and getattr(config, "partial", False):
             raise PartialConfig()  # before anything is connected or started
     except BaseException:
@@ -77,7 +90,8 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
             from .init import setns_init
 
             parent.close()
-            setns_init.main(config, process, child, init_pid, console_conn, join_fds, direct=direct)
+            setns_init.main(config, process, child, init_pid, console_conn, join_fds, direct=direct,
+                            seccomp_filter=seccomp_filter)
     except BaseException:
         parent.close()
         child.close()

@@ -106,13 +106,20 @@ def libcontainer_network_strategy(network_type):
 def libcontainer_seccomp_filter(seccomp):
     """Compile a ``configs.Seccomp`` into a loadable filter.
 
-    Called by ``plugins.seccomp_filter()`` in the container's init process, just before it
-    execs the user process (the filter must be loaded last, after no_new_privs).
+    Called by ``plugins.seccomp_filter()`` in the runtime, before the container's init or an
+    exec'd process is cloned (seccomp/compiled.py), only when no program compiled from the
+    same profile by the same code is kept in the state root: engines send one profile for
+    every container, and compiling is the costly part. A refused profile raises
+    ``ConfigError`` naming the field.
 
     :param seccomp: the ``configs.Seccomp`` (default_action, default_errno_ret,
         architectures, syscalls with action/errno_ret/args, flags...).
-    :returns: an object with ``load()`` (install the filter in the calling thread/process)
-        and ``export_bpf()`` (the compiled BPF program as ``bytes``). ``firstresult``.
+    :returns: an object with ``load()`` (install the filter in the calling thread/process:
+        the listener fd for SCMP_ACT_NOTIFY, else ``None``) and, to be cached and loaded by
+        the native init, ``export_bpf()`` (the BPF program as ``bytes``), ``flags`` (the
+        SECCOMP_FILTER_FLAG_* word) and ``uses_notify``. A filter without ``export_bpf``
+        is handed to the init as it is and loaded there with ``load()``, never cached.
+        ``firstresult``.
     """
 
 

@@ -16,14 +16,14 @@ import os
 
 from . import namespaces as ns
 from . import syscalls
-from .errors import ContainerStartError
+from .errors import ContainerStartError, LibcontainerError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
 from .process import connect_console, kill_and_reap
 
 
 def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, networks=(),
-               container_id: str = "", while_waiting=None, when_ready=None) -> int:
+               container_id: str = "", while_waiting=None, when_ready=None, seccomp_cache: str | None = None) -> int:
     """Clone the init and bring it to the point where it waits on the exec FIFO -- or, with
     no FIFO (``fifo_path`` None: a run without hooks), to where it has exec'd the program.
 
@@ -31,8 +31,17 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     wait for. ``while_waiting`` is called once the child has all it needs from us and builds
     its rootfs on its own, so the caller's bookkeeping costs no time of its own;
     ``when_ready(pid)`` once the init is ready -- without a FIFO, while it execs the
-    program, which we wait for next.
+    program, which we wait for next. ``seccomp_cache``: where compiled seccomp filters are
+    kept (seccomp/compiled.py; None: compiled for this container only).
     """
+    seccomp_filter = None
+    if config.seccomp is not None:  # compiled here, before anything exists: a bad profile leaves nothing
+        from .seccomp import compiled
+
+        try:
+            seccomp_filter = compiled.for_config(config.seccomp, seccomp_cache)
+        except (LibcontainerError, OSError) as e:  # what the init reported when it compiled the profile
+            raise ContainerStartError(str(e)) from e
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
     parent, child = Channel.pair()
@@ -50,7 +59,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
 
         # runc's loopback strategy runs in the init: the native one brings lo up itself
         lo = [sn for sn in networks if type(sn[0]).__module__ == "libcontainer.network.loopback"]
-        native = plan.compile(config, process, fifo_fd=fifo_fd, loopback=bool(lo))
+        native = plan.compile(config, process, fifo_fd=fifo_fd, loopback=bool(lo), seccomp=seccomp_filter)
         if native is not None and lo:
             networks = [sn for sn in networks if sn not in lo]
         pid, placed = _clone(sc, flags, config, cgroup_manager,
@@ -59,7 +68,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
             from .init import standard
 
             parent.close()
-            standard.main(config, process, child, fifo_fd, container_id, console_conn)
+            standard.main(config, process, child, fifo_fd, container_id, console_conn, seccomp_filter)
     finally:
         if fifo_fd >= 0:
             os.close(fifo_fd)

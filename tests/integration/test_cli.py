@@ -82,16 +82,22 @@ class Cli:
         return json.loads(res.stdout)
 
 
+def _containers(root: str) -> list[str]:
+    """What the state root holds but the compiled seccomp filters kept for the next
+    container (seccomp/compiled.py: a name no container ID can have)."""
+    return [n for n in os.listdir(root) if n != "@seccomp"] if os.path.isdir(root) else []
+
+
 @pytest.fixture
 def cli(tmp_path, no_leaks):
     root = str(tmp_path / "root")
     cg = f"pyrunc-cli-{os.getpid()}-{time.monotonic_ns()}"
     c = Cli(root, tmp_path, cg)
     yield c
-    left = os.listdir(root) if os.path.isdir(root) else []
+    left = _containers(root)
     for cid in left:
         c("delete", "-f", cid)
-    still = os.listdir(root) if os.path.isdir(root) else []
+    still = _containers(root)
     leaked = cgroup_dirs(cg)
     for path in leaked:  # children first
         for dirpath, _dirs, _ in sorted(os.walk(path), reverse=True):
@@ -156,6 +162,40 @@ def test_run_passes_output_and_exit_status(cli, bundle):
     assert res.stdout.split() == ["hello", "runc", "pid", "1"]
     assert not os.path.exists(os.path.join(cli.root, "r1"))  # removed after the run
     assert cgroup_dirs(cli.cgroup) == []
+
+
+@pytest.mark.parametrize("native", ["1", "0"], ids=["native init", "python init"])
+def test_run_and_exec_under_an_engines_kind_of_seccomp_profile(cli, bundle, monkeypatch, native):
+    """A fresh pyrunc process compiles the profile once, keeps the program in the state root
+    and loads it in the init (and in an exec'd process) -- either init, which imports what
+    it needs before pivot_root (the CLI, unlike a test process, has not imported it yet)."""
+    pytest.importorskip("pyseccomp")
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", native)
+    profile = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+               "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18},
+                            {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28,
+                             "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}]}
+
+    def mutate(spec):
+        spec["linux"]["seccomp"] = profile
+        spec["root"]["readonly"] = True
+
+    script = "grep ^Seccomp: /proc/self/status; mkdir /dev/x; echo mkdir=$?; kill -0 $$; echo k0=$?"
+    bundle.write(["sh", "-c", script], mutate=mutate)
+    for n in range(2):  # compiled by the first, loaded from the state root by the second
+        res = cli("run", "--bundle", bundle.dir, f"sc{n}")
+        assert res.returncode == 0, res.stderr
+        assert "Seccomp:\t2" in res.stdout and "mkdir=1" in res.stdout and "k0=1" in res.stdout, res.stdout
+        assert "cross-device" in res.stderr and "No space left" in res.stderr
+    assert len(os.listdir(os.path.join(cli.root, "@seccomp"))) == 1
+    bundle.write(["sleep", "100"], mutate=mutate)
+    res, _ = cli.detached("run", "-d", "--bundle", bundle.dir, "sc-exec")
+    assert res.returncode == 0, res.stderr
+    res = cli("exec", "sc-exec", "sh", "-c", script)
+    assert res.returncode == 0 and "Seccomp:\t2" in res.stdout and "mkdir=1" in res.stdout, res.stdout + res.stderr
+    cli("delete", "-f", "sc-exec", check=0)
+    err = cli("run", "--bundle", bundle.dir, "@seccomp")  # the cache's name is no container's
+    assert err.returncode == 1 and "invalid container ID format" in err.stderr
 
 
 def test_run_killed_from_outside_exits_128_plus_signal(cli, bundle):

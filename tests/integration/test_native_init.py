@@ -10,6 +10,7 @@ force: a "join" whose descriptors arrive in the same read as the "go" before it.
 from __future__ import annotations
 
 import copy as copy_module
+import errno
 import json
 import os
 import shutil
@@ -175,6 +176,51 @@ def test_missing_program_same_error_both_ways(rootfs, state_root, tmp_path, monk
         container.destroy()
         messages.append(str(e.value))
     assert messages == ['exec: "no-such-program": executable file not found in $PATH'] * 2
+
+
+@pytest.mark.parametrize("nnp", [False, True], ids=["filter before the capabilities", "no_new_privs: filter last"])
+def test_seccomp_profile_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks, nnp):
+    """An engine's kind of profile (default ERRNO, an allow list, argument conditions) goes
+    native: the runtime compiles it, the init loads the program. Both inits refuse and
+    allow the same calls, and the init runs filtered (Seccomp: 2 from outside)."""
+    pytest.importorskip("pyseccomp")
+    from libcontainer.configs import Arg, Seccomp, Syscall
+    from libcontainer.configs.seccomp import Action, Operator
+    from libcontainer.seccomp.newer_syscalls import NEWER_SYSCALLS
+
+    allowed = [n for n in _SYSCALLS if n not in NEWER_SYSCALLS]
+    rules = [Syscall(n, Action.ALLOW) for n in allowed]
+    rules += [Syscall("kill", Action.ERRNO, errno.ENOSPC, [Arg(1, 0, 0, Operator.EQUAL_TO)]),
+              Syscall("chmod", Action.ERRNO, errno.EXDEV), Syscall("fchmodat", Action.ERRNO, errno.EXDEV)]
+    config = example_config(rootfs, tmp_path)
+    config.no_new_privileges = nnp
+    config.seccomp = Seccomp(default_action=Action.ERRNO, default_errno_ret=errno.ENOSYS,
+                             architectures=["amd64", "x86", "x32"], syscalls=rules)
+    script = ("grep -E '^(Seccomp|NoNewPrivs)' /proc/self/status; kill -0 $$; echo k0=$?; "
+              "chmod 1 /tmp; echo chmod=$?; mkdir /dev/shm/d; echo mkdir=$?; echo done")
+    native, python = both_ways(state_root, config, tmp_path, monkeypatch, args=("/bin/sh", "-c", script))
+    assert native[0] == python[0] == 0, native[1] + python[1]
+    assert native[1] == python[1]
+    out = native[1]
+    assert "Seccomp:\t2" in out and f"NoNewPrivs:\t{int(nnp)}" in out
+    assert "k0=1" in out and "No space left on device" in out
+    assert "chmod=1" in out and "cross-device" in out
+    assert "mkdir=0" in out and out.rstrip().endswith("done")
+
+
+#: what busybox's sh, grep, kill, chmod, mkdir and the init's last steps call (x86_64)
+_SYSCALLS = (
+    "read", "write", "open", "openat", "close", "stat", "fstat", "lstat", "newfstatat", "statx", "poll", "lseek",
+    "mmap", "mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "ioctl", "pread64",
+    "readv", "writev", "access", "faccessat", "faccessat2", "pipe", "pipe2", "select", "pselect6", "dup", "dup2",
+    "dup3", "getpid", "getppid", "clone", "clone3", "fork", "vfork", "execve", "execveat", "exit", "exit_group",
+    "wait4", "uname", "fcntl", "getcwd", "chdir", "fchdir", "mkdir", "mkdirat", "getdents64", "getuid",
+    "getgid", "geteuid", "getegid", "setuid", "setgid", "setresuid", "setresgid", "setgroups", "getgroups",
+    "setsid", "getpgrp", "setpgid", "capget", "capset", "prctl", "arch_prctl", "set_tid_address",
+    "set_robust_list", "rseq", "prlimit64", "getrlimit", "setrlimit", "umask", "close_range", "sendto",
+    "recvmsg", "sendmsg", "recvfrom", "getrandom", "sysinfo", "readlink", "readlinkat", "futex", "sched_getaffinity", "gettid",
+    "tgkill", "sigaltstack", "madvise", "getpgid", "getsid",
+)
 
 
 def test_uncovered_configs_get_the_python_init(rootfs, tmp_path):

@@ -28,6 +28,14 @@ NEW = ("NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET")
 SIGSYS_EXIT = 128 + 31
 
 
+@pytest.fixture(autouse=True, params=["native init", "python init"])
+def init_kind(request, monkeypatch):
+    """Every test both ways: the native init loads the program the runtime compiled (for a
+    profile without notify); the Python init loads the same program through seccomp.kernel."""
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if request.param == "native init" else "0")
+    return request.param
+
+
 def config(rootfs, seccomp, **kw) -> Config:
     return Config(rootfs=rootfs, namespaces=[Namespace(t) for t in NEW], seccomp=seccomp,
                   mounts=[Mount(source="proc", destination="/proc", device="proc", flags=0xE)], **kw)

@@ -8,7 +8,8 @@ steps here, in the order init/standard.py takes them, and ``_nsenter.clone_init`
 in the child without ever returning to Python (native/initplan.c).
 
 :func:`compile` returns None for anything it does not cover -- a user namespace, joins by
-path, hooks, a terminal, seccomp, LSM labels, sysctls, extra files, copy-up, id-mapped or
+path, hooks, a terminal, a seccomp filter the runtime did not compile to a program (or one
+with a notify listener to hand over), LSM labels, sysctls, extra files, copy-up, id-mapped or
 relabelled mounts, a destination that crosses a symlink in the rootfs... -- and the Python
 init runs as before. ``LIBCONTAINER_NATIVE_INIT=0`` turns the native init off.
 
@@ -42,7 +43,7 @@ from ..syscalls import (
 PRCTL, EXPECT, SETSID, SETHOSTNAME, SETDOMAINNAME, RAW_MOUNT, OPEN_ROOT, MOUNT, JOIN, UNSHARE = range(1, 11)
 CGROUP_V1, MKNOD, SYMLINK, PIVOT, DEV_NULL, REMOUNT_RO, ROOT_RO, UMASK, RO_PATH, MASK_PATH = range(11, 21)
 MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC, LOOPBACK_UP = range(21, 31)
-SETNS, JOIN_FDS = 31, 32
+SETNS, JOIN_FDS, SECCOMP = 31, 32, 33
 K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
 
 _NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
@@ -66,9 +67,12 @@ class Plan:
         for i in ints:  # int.to_bytes, not struct (two modules fewer for `run` and `exec`)
             parts.append((i - _WRAP if i >= _HALF else i).to_bytes(8, "little", signed=True))
         for text in (prefix, *strs):
-            b = text.encode("utf-8", "surrogateescape")  # os.fsencode's encoding
-            if b"\0" in b:
-                raise Unsupported("NUL in a string")
+            if isinstance(text, bytes):  # binary (a BPF program): the step has its length
+                b = text
+            else:
+                b = text.encode("utf-8", "surrogateescape")  # os.fsencode's encoding
+                if b"\0" in b:
+                    raise Unsupported("NUL in a string")
             parts.append(len(b).to_bytes(4, "little"))
             parts.append(b + b"\0")
 
@@ -98,29 +102,43 @@ def share_memory(fifo_fd: int = -1, memfd: int | None = None) -> bool:
         fifo_fd >= 0 and memfd is None)
 
 
-def compile(config, process, *, fifo_fd: int, loopback: bool = False) -> tuple[bytes, int | None] | None:  # noqa: A001
+def compile(config, process, *, fifo_fd: int, loopback: bool = False,  # noqa: A001
+            seccomp=None) -> tuple[bytes, int | None] | None:
     """(the plan, the finisher's sealed memfd or None), or None when the Python init must
     run this config. With an exec FIFO the native finisher holds the created state, as it
     does after the Python init (init/finisher.py); the caller closes the memfd after the
     clone. ``loopback``: bring ``lo`` up in the init, as runc's loopback strategy does
-    (the runtime then skips the strategy's own create)."""
+    (the runtime then skips the strategy's own create). ``seccomp``: the config's filter
+    as the runtime compiled it (seccomp/compiled.py): a program the init loads itself."""
     if not enabled():
         return None
     memfd = None
     try:
-        _check_supported(config, process)
+        _check_supported(config, process, seccomp=seccomp)
         if fifo_fd >= 0:
             from . import finisher
 
             memfd = finisher.prepare(config, process)
-        return _compile(config, process, fifo_fd, memfd, loopback), memfd
+        return _compile(config, process, fifo_fd, memfd, loopback, seccomp), memfd
     except (Unsupported, OSError, LookupError, ValueError):
         if memfd is not None:
             os.close(memfd)
         return None
 
 
-def _check_supported(config, process, exec_: bool = False) -> None:
+def _native_seccomp(seccomp) -> bool:
+    """A program the native init can load: compiled, no notify listener to hand over (the
+    Python init serves the seccomp agent), and flags this kernel has (else the Python init
+    reports which one it lacks)."""
+    from ..seccomp.compiled import Compiled
+
+    if not isinstance(seccomp, Compiled) or seccomp.uses_notify:
+        return False
+    seccomp.check_flags()  # OSError: compile() leaves it to the Python init
+    return True
+
+
+def _check_supported(config, process, exec_: bool = False, seccomp=None) -> None:
     for n in config.namespaces or ():
         if (n.path and not exec_) or n.type not in _NEW_OK:
             raise Unsupported(n.type)
@@ -130,9 +148,10 @@ def _check_supported(config, process, exec_: bool = False) -> None:
         hooks = config.hooks
         if hooks is not None and not hooks.is_empty():
             raise Unsupported("hooks")
-    if (config.seccomp is not None or config.apparmor_profile or config.process_label or config.mount_label
-            or process.apparmor_profile or process.label):
-        raise Unsupported("seccomp or LSM")
+    if config.seccomp is not None and not _native_seccomp(seccomp):
+        raise Unsupported("seccomp that needs the Python init")
+    if config.apparmor_profile or config.process_label or config.mount_label or process.apparmor_profile or process.label:
+        raise Unsupported("LSM")
     if process.terminal or config.sysctl or getattr(process, "extra_files", None):
         raise Unsupported("terminal, sysctls or extra files")
     if config.root_propagation and config.root_propagation not in (MS_SLAVE | MS_REC, MS_PRIVATE | MS_REC):
@@ -281,7 +300,7 @@ def _no_mount_over_etc(config) -> None:
             raise Unsupported("a mount over /etc")
 
 
-def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -> bytes:
+def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool, seccomp=None) -> bytes:
     from ..rootfs.procguard import expected_magic
 
     _no_mount_over_etc(config)
@@ -340,13 +359,17 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool) -
         p.add(MASK_PATH, [expected_magic(path, config.mounts) or 0], [path], f"can't mask path {path}: ")
     # what the init's getppid() says: 0 as the first process of a new PID namespace
     parent_pid = 0 if ns.find(config.namespaces, "NEWPID") is not None else os.getpid()
-    _process_steps(p, config, process, exec_user, parent_pid, fifo_fd, memfd, ready=True)
+    _process_steps(p, config, process, exec_user, parent_pid, fifo_fd, memfd, ready=True,
+                   seccomp=seccomp if config.seccomp is not None else None)
     return p.bytes()
 
 
 def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd: int, memfd: int | None, *,
-                   ready: bool) -> None:
-    """process_setup.prepare and apply, then the execve (init and exec alike)."""
+                   ready: bool, seccomp=None) -> None:
+    """process_setup.prepare and apply, then the execve (init and exec alike). The seccomp
+    filter goes where init/security.py loads it: without no_new_privs before the bounding
+    set is cut (loading needs CAP_SYS_ADMIN), with it as late as possible -- the EXEC step
+    installs it right after the program lookup."""
     from .. import capabilities
     from ..configs.rlimit import rlimit_number
 
@@ -366,6 +389,11 @@ def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd
     p.add(UMASK, [0o022 if umask is None else umask])  # process_setup.DEFAULT_UMASK
     if stdio != [-1, -1, -1]:
         p.add(STDIO, stdio)
+    nnp = bool(process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges))
+    if seccomp is not None:
+        from ..seccomp.kernel import effective_flags
+
+        p.add(SECCOMP, [effective_flags(seccomp.flags), int(nnp)], [seccomp.bpf], "")
     if caps is not None:
         p.add(BOUNDING, [caps.bounding, caps.last])
         p.add(PRCTL, [8, 1], (), "prctl: ")  # PR_SET_KEEPCAPS
@@ -376,13 +404,13 @@ def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd
     if caps is not None:
         p.add(PRCTL, [8, 0], (), "prctl: ")
         p.add(CAPS, [caps.effective, caps.permitted, caps.inheritable, caps.ambient, caps.last])
-    if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
+    if nnp:
         p.add(PRCTL, [PR_SET_NO_NEW_PRIVS, 1], (), "prctl: ")
     p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid,
                  len(process.args), int(ready)], [*process.args, *env])
 
 
-def compile_exec(config, process, init_pid: int, join_fds) -> tuple[bytes, list[int]] | None:
+def compile_exec(config, process, init_pid: int, join_fds, seccomp=None) -> tuple[bytes, list[int]] | None:
     """The plan of an `exec` child forked straight into the container's PID namespace
     (exec_process.py's one-fork way), and the namespace descriptors it joins (the caller
     closes them after the clone); None: the Python child (init/setns_init.py).
@@ -397,7 +425,7 @@ def compile_exec(config, process, init_pid: int, join_fds) -> tuple[bytes, list[
 
     fds: list[int] = []
     try:
-        _check_supported(config, process, exec_=True)
+        _check_supported(config, process, exec_=True, seccomp=seccomp)
         exec_user = _user(f"/proc/{init_pid}/root", process)
         if not process.args:
             raise Unsupported("no args")
@@ -416,7 +444,8 @@ def compile_exec(config, process, init_pid: int, join_fds) -> tuple[bytes, list[
             p.add(JOIN_FDS, list(join_fds), (), "joining the container's cgroups: ")
         p.add(EXPECT, (), ["go"], "")
         p.add(SETSID)
-        _process_steps(p, config, process, exec_user, 0, -1, None, ready=False)
+        _process_steps(p, config, process, exec_user, 0, -1, None, ready=False,
+                       seccomp=seccomp if config.seccomp is not None else None)
         return p.bytes(), fds
     except (Unsupported, OSError, LookupError, ValueError):
         for fd in fds:

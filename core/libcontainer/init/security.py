@@ -44,18 +44,20 @@ def exit_init(code: int) -> None:
 
     A profile that denies exit (or every syscall but execve, without no_new_privs) would
     leave glibc's _exit looping on a refused syscall at 100% CPU, and the runtime waiting
-    forever. Under a loaded filter the init dies by a fault instead: a bad memory access
+    forever. Under a loaded filter the init dies by a fault instead: an illegal instruction
     needs no system call, and the parent sees the init gone.
     """
     if _filter_loaded:
-        import ctypes  # already imported with the filter backend: no syscalls here
+        from .. import _nsenter  # loaded long before the filter: no system call here
 
-        ctypes.string_at(0)
+        _nsenter.trap()
     os._exit(code)
 
 
 class Security:
-    def __init__(self, config, process, chan):
+    def __init__(self, config, process, chan, seccomp_filter=None):
+        """``seccomp_filter``: the runtime's compiled filter for ``config.seccomp``
+        (seccomp/compiled.py), if it made one; else the backend compiles it here."""
         lsm.check(config, process)
         self.config = config
         self.process = process
@@ -63,10 +65,18 @@ class Security:
         self.nnp = wants_no_new_privs(config, process)
         self.caps = capabilities.for_process(config, process)
         self.filter = None
-        if config.seccomp is not None:
+        if seccomp_filter is not None:
+            self.filter = seccomp_filter
+        elif config.seccomp is not None:
             from .. import plugins
 
             self.filter = plugins.seccomp_filter(config.seccomp)
+        if self.filter is not None:
+            # load_seccomp's modules, now: it runs after pivot_root, where an import would
+            # search the container's files (a compiled filter brings no binding that
+            # imported them already)
+            import faulthandler  # noqa: F401
+            import signal  # noqa: F401
         self._seccomp_loaded = False
 
     # -- called by process_setup.apply ---------------------------------------------------------
@@ -93,7 +103,6 @@ class Security:
     def load_seccomp(self) -> None:
         """Install the filter; a notify listener fd goes to the runtime, never stays here."""
         global _filter_loaded
-        import ctypes  # noqa: F401 - exit_init needs it, and cannot import under the filter
         import faulthandler
         import signal
 

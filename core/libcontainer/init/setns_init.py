@@ -22,11 +22,13 @@ from ..syscalls import CLONE_PARENT, PR_SET_DUMPABLE
 from . import cgroupjoin, process_setup, security
 
 
-def main(config, process, chan, init_pid: int, console_conn=None, join_fds=(), direct: bool = False) -> None:
-    """Entry point of the forked child. Never returns."""
+def main(config, process, chan, init_pid: int, console_conn=None, join_fds=(), direct: bool = False,
+         seccomp_filter=None) -> None:
+    """Entry point of the forked child. Never returns. ``seccomp_filter``: the runtime's
+    compiled filter for the container's profile, or None for the backend to compile it."""
     gc.disable()  # a short life until execve: a collection would only copy-on-write the heap
     try:
-        sec = security.Security(config, process, chan)  # needs the host's files: before joining
+        sec = security.Security(config, process, chan, seccomp_filter)  # needs the host's files: before joining
         _join(config, init_pid)  # the PID namespace, when direct, is ours already: skipped
         if direct:
             _in_container(config, process, chan, console_conn, sec, join_fds)

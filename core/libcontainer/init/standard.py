@@ -20,11 +20,13 @@ from . import cgroupjoin, namespaces_setup, process_setup, security
 # a run without hooks has no exec FIFO either, and skips both (~0.5 ms each here)
 
 
-def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
-    """Entry point in the child. Never returns."""
+def main(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None,
+         seccomp_filter=None) -> None:
+    """Entry point in the child. Never returns. ``seccomp_filter``: the runtime's compiled
+    filter (seccomp/compiled.py), or None for the backend to compile it here."""
     gc.disable()  # a short life until execve: a collection would only copy-on-write the heap
     try:
-        _init(config, process, chan, fifo_fd, container_id, console_conn)
+        _init(config, process, chan, fifo_fd, container_id, console_conn, seccomp_filter)
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
         try:
             chan.send("error", message=str(e) or type(e).__name__)
@@ -37,7 +39,8 @@ def main(config, process, chan, fifo_fd: int, container_id: str = "", console_co
         security.exit_init(1)
 
 
-def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None) -> None:
+def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_conn=None,
+          seccomp_filter=None) -> None:
     sc = syscalls.get()
     # Until execve, nothing in the container may ptrace us or open /proc/PID/exe: that
     # file is the host's Python interpreter (CVE-2019-5736).
@@ -56,7 +59,8 @@ def _init(config, process, chan, fifo_fd: int, container_id: str = "", console_c
     os.setsid()  # as runc's nsexec: the init leads its own session (and may take a terminal)
     # Up to the first mount that needs our cgroups, nothing needs them: this overlaps the
     # parent's work on them (mkdir, the limits, the networks).
-    sec = security.Security(config, process, chan)  # the host's plugins, libseccomp, LSM state: before pivot
+    # the host's plugins, libseccomp, LSM state: before pivot
+    sec = security.Security(config, process, chan, seccomp_filter)
     init_hooks = hooks.InitHooks(chan, config, process, container_id) if with_hooks else None
     # sealed copy of the native waiter, or None: wait here (or exec at once: no FIFO)
     fifo_fd = fifo_fd if fifo_fd >= 0 else None

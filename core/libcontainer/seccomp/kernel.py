@@ -3,15 +3,17 @@
 libseccomp's own load cannot pass every filter flag (WAIT_KILLABLE_RECV needs libseccomp
 2.6, and its notify fd handling assumes it owns the filter), so - as runc does with its
 patched BPF - the program libseccomp compiled is exported and installed here with
-SECCOMP_SET_MODE_FILTER and the exact flag word. With NEW_LISTENER the kernel returns the
-user-notification descriptor, which the runtime hands to the seccomp agent.
+SECCOMP_SET_MODE_FILTER and the exact flag word, through the native module (ctypes and
+libseccomp's binding, for the system call's number, cost an init ~30 ms to import). With
+NEW_LISTENER the kernel returns the user-notification descriptor, which the runtime hands to
+the seccomp agent.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import os
+
+from .. import _nsenter
 
 SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_GET_ACTION_AVAIL = 2
@@ -32,43 +34,24 @@ FLAGS = {
 }
 
 
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-_libc = None
-
-
-def _seccomp_nr() -> int:
-    import pyseccomp
-
-    nr = pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, "seccomp")
-    if nr < 0:
-        raise OSError(errno.ENOSYS, "seccomp(2) is unknown on this architecture")
-    return nr
-
-
-def _seccomp(op: int, flags: int, arg) -> int:
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    _libc.syscall.restype = ctypes.c_long
-    ret = _libc.syscall(ctypes.c_long(_seccomp_nr()), ctypes.c_uint(op), ctypes.c_uint(flags), arg)
-    if ret < 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-    return ret
-
-
 def flag_supported(bit: int) -> bool:
     """The kernel's answer for one flag: with a NULL program a known flag gives EFAULT."""
     if bit == FLAG_WAIT_KILLABLE_RECV:
         bit |= FLAG_NEW_LISTENER  # only valid together
     try:
-        _seccomp(SECCOMP_SET_MODE_FILTER, bit, None)
+        _nsenter.seccomp_filter(bit)
     except OSError as e:
         return e.errno == errno.EFAULT
     return True  # cannot happen with a NULL program
+
+
+def effective_flags(flags: int) -> int:
+    """The flag word as installed: what the config's flags imply for the kernel."""
+    if not flags & FLAG_NEW_LISTENER:
+        flags &= ~FLAG_WAIT_KILLABLE_RECV  # it qualifies notify waits; without a listener, nothing
+    if flags & FLAG_NEW_LISTENER and flags & FLAG_TSYNC:
+        flags |= FLAG_TSYNC_ESRCH  # the kernel refuses TSYNC + NEW_LISTENER otherwise
+    return flags
 
 
 def install(bpf: bytes, flags: int) -> int | None:
@@ -79,12 +62,7 @@ def install(bpf: bytes, flags: int) -> int | None:
     """
     if not bpf or len(bpf) % 8:
         raise ValueError("seccomp: not a BPF program")
-    if not flags & FLAG_NEW_LISTENER:
-        flags &= ~FLAG_WAIT_KILLABLE_RECV  # it qualifies notify waits; without a listener, nothing
-    if flags & FLAG_NEW_LISTENER and flags & FLAG_TSYNC:
-        flags |= FLAG_TSYNC_ESRCH  # the kernel refuses TSYNC + NEW_LISTENER otherwise
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = _SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p))
-    ret = _seccomp(SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
+    flags = effective_flags(flags)
+    ret = _nsenter.seccomp_filter(flags, bpf)
     # the kernel makes the listener close-on-exec; no further syscall here (the filter is on)
     return ret if flags & FLAG_NEW_LISTENER else None
