@@ -106,6 +106,8 @@ class Bench:
 
     def round(self) -> None:
         self._each("run", self._run_true, self.clis + ([self.library] if self.library else []))
+        if self.bundles.seccomp is not None:
+            self._each("run_seccomp", lambda rt: self._run_true(rt, seccomp=True), self.clis)
         created = self._each("create", self._create_true, self.clis)
         live = [rt for rt in self.clis if rt.name in created]
         self._each("state", lambda rt: self._timed(rt, "state", "state", created[rt.name][0], output=True), live)
@@ -131,15 +133,15 @@ class Bench:
             if running[rt.name][0] in rt.live:
                 rt.force_delete(running[rt.name][0])
 
-    def _run_true(self, rt) -> None:
-        cid, bundle, spec = self.bundles.make(rt.name, TRUE_ARGS)
+    def _run_true(self, rt, seccomp: bool = False) -> None:
+        cid, bundle, spec = self.bundles.make(rt.name, TRUE_ARGS, seccomp=seccomp)
         time.sleep(self.settle)
         if isinstance(rt, Library):
             self.samples["run"][rt.name].append(rt.lifecycle(cid, bundle, spec) * 1000)
             return
         rt.live.add(cid)
         try:
-            self._timed_nosettle(rt, "run", "run", "--bundle", bundle, cid)
+            self._timed_nosettle(rt, "run_seccomp" if seccomp else "run", "run", "--bundle", bundle, cid)
         finally:
             rt.live.discard(cid)
             if os.path.exists(os.path.join(rt.root, cid)):  # a failed run left its state

@@ -15,6 +15,7 @@ import time
 # (key, label, unit)
 ROWS = [
     ("run", "run /bin/true (lifecycle)", "ms"),
+    ("run_seccomp", "run, podman's seccomp profile", "ms"),
     ("create", "create", "ms"),
     ("start", "start", "ms"),
     ("delete", "delete (stopped)", "ms"),
