@@ -150,3 +150,12 @@ def test_the_key_covers_every_field_of_the_profile():
     changed.append(one)
     keys = {compiled._key(p, "libseccomp") for p in changed}
     assert base not in keys and len(keys) == len(changed)
+
+
+def test_the_cache_keeps_a_bounded_number_of_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(compiled, "KEEP", 3)
+    for n in range(5):
+        compiled.for_config(profile(default_errno_ret=n + 1), str(tmp_path))
+    assert len(os.listdir(tmp_path)) == 3
+    last = compiled._key(profile(default_errno_ret=5), compiled.DEFAULT_BACKEND)
+    assert last in os.listdir(tmp_path)

@@ -33,6 +33,9 @@ import os
 from . import kernel
 
 FORMAT = 1
+#: entries kept; a miss beyond that drops the least recently written (the state root is
+#: usually a tmpfs: memory), so that containers with profiles of their own cannot fill it
+KEEP = 64
 #: beside the containers' state directories, under a name no container ID can have ("@")
 DIR_NAME = "@seccomp"
 DEFAULT_BACKEND = "libseccomp"
@@ -173,6 +176,20 @@ def _read(path: str) -> Compiled | None:
         return None  # missing, torn or of another layout: compiled again
 
 
+def _trim(directory: str) -> None:
+    entries = []
+    for name in os.listdir(directory):
+        try:
+            entries.append((os.stat(os.path.join(directory, name)).st_mtime_ns, name))
+        except OSError:
+            continue  # removed meanwhile
+    for _, name in sorted(entries)[:-KEEP]:
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
+
+
 def _write(path: str, compiled: Compiled, deps: list) -> None:
     data = marshal.dumps({"format": FORMAT, "deps": deps, "bpf": compiled.bpf, "flags": compiled.flags,
                           "uses_notify": compiled.uses_notify})
@@ -187,6 +204,7 @@ def _write(path: str, compiled: Compiled, deps: list) -> None:
         finally:
             os.close(fd)
         os.rename(tmp, path)
+        _trim(os.path.dirname(path))
     except OSError:
         try:
             os.unlink(tmp)
