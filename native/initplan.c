@@ -218,6 +218,7 @@ static void __attribute__((noreturn))
 run_plan(const unsigned char *p, const unsigned char *end)
 {
     static struct op op; /* large: not on the stack */
+    seccomp_forget();
     while (p < end) {
         p = decode(p, end, &op);
         perr = 0;

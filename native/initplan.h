@@ -120,6 +120,7 @@ void do_chdir(const struct op *op);
 void do_exec(const struct op *op) __attribute__((noreturn));
 void do_loopback_up(const struct op *op);
 void do_seccomp(const struct op *op);
+void seccomp_forget(void);
 
 #pragma GCC visibility pop
 

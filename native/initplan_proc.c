@@ -158,6 +158,15 @@ static struct sock_fprog seccomp_pending;
 static unsigned int seccomp_flags;
 static const char *seccomp_prefix;
 
+/* A CLONE_VM init shares these statics with the runtime and with the inits before it: one
+ * that failed between a late P_SECCOMP and P_EXEC left its filter pending, which must never
+ * reach the next container. */
+void
+seccomp_forget(void)
+{
+    seccomp_pending.len = 0;
+}
+
 static void
 seccomp_install(void)
 {

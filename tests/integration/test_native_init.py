@@ -208,6 +208,41 @@ def test_seccomp_profile_same_container_both_ways(rootfs, state_root, tmp_path, 
     assert "mkdir=0" in out and out.rstrip().endswith("done")
 
 
+def test_an_init_that_failed_leaves_no_filter_for_the_next(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """Sharing our memory (CLONE_VM), one init after another uses the same step code: an init
+    that died between its no_new_privs filter's step and the EXEC step that installs it must
+    not hand that filter to the next container."""
+    pytest.importorskip("pyseccomp")
+    from libcontainer.configs import Seccomp, Syscall
+    from libcontainer.configs.seccomp import Action
+
+    monkeypatch.setattr(plan, "SHARE_MEMORY", True)
+    first = make_config(rootfs)
+    first.no_new_privileges = True
+    first.seccomp = Seccomp(default_action=Action.ALLOW, syscalls=[Syscall("mkdir", Action.ERRNO)])
+    spy = Spy()
+    container = Factory(state_root).create(cid(), first)
+    try:
+        with syscalls.use(spy), pytest.raises(ContainerStartError, match="chdir to cwd"):
+            container.run(Process(args=["/bin/true"], cwd="/etc/passwd"))  # a file: fails at CHDIR
+    finally:
+        container.destroy()
+    assert spy.native == 1
+    out = open(tmp_path / "second.out", "w+")
+    container = Factory(state_root).create(cid(), make_config(rootfs))
+    try:
+        p = Process(args=["/bin/sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /dev/y; echo mkdir=$?"],
+                    stdout=out, stderr=out)
+        with syscalls.use(spy):
+            container.run(p)
+        assert p.wait().code == 0
+    finally:
+        container.destroy()
+    out.seek(0)
+    text = out.read()
+    assert spy.native == 2 and "Seccomp:\t0" in text and "mkdir=0" in text, text
+
+
 #: what busybox's sh, grep, kill, chmod, mkdir and the init's last steps call (x86_64)
 _SYSCALLS = (
     "read", "write", "open", "openat", "close", "stat", "fstat", "lstat", "newfstatat", "statx", "poll", "lseek",
