@@ -100,8 +100,10 @@ class Container:
     def _start_init(self, process, exec_now: bool) -> None:
         if self.init_pid and self.init_alive():
             raise ContainerRunning(self.id)
-        from .init_process import start_init
+        from .init_process import compile_seccomp, start_init
 
+        # a profile is compiled (or found compiled) before anything exists: refused, it leaves nothing
+        seccomp_filter = None if self.config.seccomp is None else compile_seccomp(self.config.seccomp, self._seccomp_cache())
         process.init = True
         fifo = None
         if not exec_now:
@@ -130,12 +132,14 @@ class Container:
                 cgroup_paths=self.cgroup_manager.get_paths() if self.cgroup_manager else {},
                 namespace_paths={},
             )
+            if getattr(seccomp_filter, "key", None):  # `exec` loads the same program (see _start_exec)
+                self._saved["seccomp_program"] = seccomp_filter.key
             self._save(dumped=True)  # dumped while the init built its rootfs
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
                        container_id=self.id, while_waiting=while_waiting, when_ready=record,
-                       seccomp_cache=self._seccomp_cache())
+                       seccomp_filter=seccomp_filter)
         except BaseException:
             if fifo is not None:
                 os.unlink(fifo)
@@ -193,10 +197,26 @@ class Container:
         """
         if not self.init_alive():
             raise ContainerNotRunning(self.id)
-        from .exec_process import start_exec
+        from .exec_process import PartialConfig, start_exec
 
+        seccomp_filter = None
+        if getattr(self.config, "seccomp", None) is not None:
+            # the program the init loaded, recorded by create: a config read from state.json
+            # alone (cli/saved.py's ExecConfig) holds the profile as a dict, which would have
+            # to be converted to be compiled or looked up -- that takes the whole Config
+            from .init_process import compile_seccomp
+
+            key = self._saved.get("seccomp_program")
+            if getattr(self.config, "partial", False):
+                from .seccomp.compiled import stored
+
+                seccomp_filter = stored(self._seccomp_cache(), key) if key else None
+                if seccomp_filter is None:
+                    raise PartialConfig()
+            else:
+                seccomp_filter = compile_seccomp(self.config.seccomp, self._seccomp_cache(), key)
         start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id,
-                   seccomp_cache=self._seccomp_cache())
+                   seccomp_filter=seccomp_filter)
 
     def processes(self) -> list[int]:
         """PIDs of every process in the container (from its cgroup), as runc's Processes()."""

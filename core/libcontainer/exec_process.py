@@ -28,26 +28,15 @@ class PartialConfig(Exception):
 
 
 def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container_id: str = "",
-               seccomp_cache: str | None = None) -> int:
+               seccomp_filter=None) -> int:
     """Fork a child that joins the container; return the PID of the process in it.
 
     The returned process is our own child (forked straight, or with CLONE_PARENT), so
-    ``process.wait()`` works. The container's seccomp profile is compiled here, as for its
-    init (seccomp/compiled.py; ``seccomp_cache``: where programs are kept).
+    ``process.wait()`` works. ``seccomp_filter``: the container's profile as the caller
+    compiled it (init_process.compile_seccomp), loaded by the child.
     """
     from .init import plan  # the native child, where the config has one
 
-    seccomp_filter = None
-    if getattr(config, "seccomp", None) is not None:
-        if getattr(config, "partial", False):
-            raise PartialConfig()  # state.json's profile is a dict: the Config's records key the cache
-        from .errors import LibcontainerError
-        from .seccomp import compiled
-
-        try:
-            seccomp_filter = compiled.for_config(config.seccomp, seccomp_cache)
-        except (LibcontainerError, OSError) as e:  # what the child reported when it compiled the profile
-            raise ContainerStartError(str(e)) from e
     join_fds = cgroupjoin.open_files(cgroup_manager, create=False)  # the process moves itself
     try:
         native = plan.compile_exec(config, process, init_pid, join_fds, seccomp=seccomp_filter)

@@ -23,7 +23,7 @@ from .process import connect_console, kill_and_reap
 
 
 def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, networks=(),
-               container_id: str = "", while_waiting=None, when_ready=None, seccomp_cache: str | None = None) -> int:
+               container_id: str = "", while_waiting=None, when_ready=None, seccomp_filter=None) -> int:
     """Clone the init and bring it to the point where it waits on the exec FIFO -- or, with
     no FIFO (``fifo_path`` None: a run without hooks), to where it has exec'd the program.
 
@@ -31,17 +31,9 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     wait for. ``while_waiting`` is called once the child has all it needs from us and builds
     its rootfs on its own, so the caller's bookkeeping costs no time of its own;
     ``when_ready(pid)`` once the init is ready -- without a FIFO, while it execs the
-    program, which we wait for next. ``seccomp_cache``: where compiled seccomp filters are
-    kept (seccomp/compiled.py; None: compiled for this container only).
+    program, which we wait for next. ``seccomp_filter``: ``config.seccomp`` as the caller
+    compiled it (:func:`compile_seccomp`), loaded by the init.
     """
-    seccomp_filter = None
-    if config.seccomp is not None:  # compiled here, before anything exists: a bad profile leaves nothing
-        from .seccomp import compiled
-
-        try:
-            seccomp_filter = compiled.for_config(config.seccomp, seccomp_cache)
-        except (LibcontainerError, OSError) as e:  # what the init reported when it compiled the profile
-            raise ContainerStartError(str(e)) from e
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
     parent, child = Channel.pair()
@@ -128,6 +120,22 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     finally:
         parent.close()
     return pid
+
+
+def compile_seccomp(seccomp, cache_dir: str | None, stored_key: str | None = None):
+    """The filter for a container's profile (seccomp/compiled.py), before anything exists;
+    ``stored_key``: the program recorded in the container's state, tried first. A refused
+    profile is the ContainerStartError the init reported when it compiled profiles itself."""
+    from .seccomp import compiled
+
+    if stored_key and cache_dir:
+        found = compiled.stored(cache_dir, stored_key)
+        if found is not None:
+            return found
+    try:
+        return compiled.for_config(seccomp, cache_dir)
+    except (LibcontainerError, OSError) as e:
+        raise ContainerStartError(str(e)) from e
 
 
 def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:

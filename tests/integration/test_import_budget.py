@@ -330,3 +330,27 @@ def test_create_run_exec_import_only_the_config_parts_the_spec_has(cli, bundle, 
     monkeypatch.delenv("LIBCONTAINER_NATIVE_INIT")
     assert not _heavy(_imports(cli, tmp_path, "delete", "-f", "parts"), {"libcontainer.configs"})
     assert not _alive(pid) and not os.path.exists(os.path.join(cli.root, "parts"))
+
+
+def test_a_seccomp_profile_is_compiled_once(cli, bundle, tmp_path):  # noqa: F811
+    """Engines send a profile with every container. The first create compiles it (libseccomp's
+    binding, ctypes); a second container with the same profile and an exec into either load
+    the kept program: no binding, no ctypes -- and exec not even the profile's converter."""
+    pytest.importorskip("pyseccomp")
+    _warm_entry_point_cache()
+    profile = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+               "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle.write(["sleep", "30"], mutate=lambda spec: spec["linux"].__setitem__("seccomp", profile))
+    b = ["--bundle", bundle.dir]
+    first = _imports(cli, tmp_path, "create", *b, "sc-first")
+    assert "pyseccomp" in first
+    cli("delete", "-f", "sc-first", check=0)  # the bundle's cgroup is one container's
+    second = _imports(cli, tmp_path, "create", *b, "sc-second")
+    assert not _heavy(second, {"pyseccomp", "ctypes"})
+    assert "libcontainer.specconv.seccomp" in second  # the profile is still converted and checked
+    ran = _imports(cli, tmp_path, "exec", "sc-second", "/bin/true")
+    assert not _heavy(ran, {"pyseccomp", "ctypes", "libcontainer.specconv.seccomp", "libcontainer.configs.config"})
+    assert "libcontainer.init.plan" in ran
+    with open(f"/proc/{cli.state('sc-second')['pid']}/status") as f:
+        assert "Seccomp:\t2" in f.read()  # the created init waits filtered
+    cli("delete", "-f", "sc-second", check=0)

@@ -44,10 +44,13 @@ DEFAULT_BACKEND = "libseccomp"
 class Compiled:
     """A loadable filter (the backend protocol's ``load()``): the program and its flags."""
 
-    __slots__ = ("bpf", "flags", "uses_notify")
+    __slots__ = ("bpf", "flags", "uses_notify", "key")
 
-    def __init__(self, bpf: bytes, flags: int, uses_notify: bool):
+    def __init__(self, bpf: bytes, flags: int, uses_notify: bool, key: str | None = None):
         self.bpf, self.flags, self.uses_notify = bpf, flags, uses_notify
+        #: the entry's name in the cache (None: not kept), recorded in the container's state
+        #: so that `exec` finds the program without converting the profile again
+        self.key = key
 
     def check_flags(self) -> None:
         """Every requested flag must be one this kernel has (a clear error otherwise)."""
@@ -73,17 +76,28 @@ def for_config(seccomp, cache_dir: str | None, backend: str | None = None):
     name = backend or DEFAULT_BACKEND
     if plugins.is_blocked(plugins.SECCOMP, name):
         return plugins.seccomp_filter(seccomp, backend=name)  # raises, naming the variable
-    path = os.path.join(cache_dir, _key(seccomp, name)) if cache_dir else None
-    found = _read(path) if path else None
+    key = _key(seccomp, name) if cache_dir else None
+    found = stored(cache_dir, key) if key else None
     if found is not None:
         return found
     made = plugins.seccomp_filter(seccomp, backend=name)
     if not callable(getattr(made, "export_bpf", None)):
         return made
     compiled = Compiled(made.export_bpf(), int(getattr(made, "flags", 0) or 0), bool(getattr(made, "uses_notify", False)))
-    if path:
-        _write(path, compiled, _dependencies(made))
+    if key and _write(os.path.join(cache_dir, key), compiled, _dependencies(made)):
+        compiled.key = key
     return compiled
+
+
+def stored(cache_dir: str, key: str) -> Compiled | None:
+    """The program kept as ``key`` in ``cache_dir``, while what it was compiled from is
+    unchanged; None otherwise (missing, torn, stale, or not a name of ours)."""
+    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+        return None
+    found = _read(os.path.join(cache_dir, key))
+    if found is not None:
+        found.key = key
+    return found
 
 
 #: The fields :func:`_plain` reads, per record: the key must change with any of them
@@ -190,7 +204,7 @@ def _trim(directory: str) -> None:
             pass
 
 
-def _write(path: str, compiled: Compiled, deps: list) -> None:
+def _write(path: str, compiled: Compiled, deps: list) -> bool:
     data = marshal.dumps({"format": FORMAT, "deps": deps, "bpf": compiled.bpf, "flags": compiled.flags,
                           "uses_notify": compiled.uses_notify})
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -205,8 +219,10 @@ def _write(path: str, compiled: Compiled, deps: list) -> None:
             os.close(fd)
         os.rename(tmp, path)
         _trim(os.path.dirname(path))
+        return True
     except OSError:
         try:
             os.unlink(tmp)
         except OSError:
             pass  # a read-only root: compiled every time, slower but correct
+        return False
