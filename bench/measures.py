@@ -132,6 +132,19 @@ class Bench:
         for rt in live:
             if running[rt.name][0] in rt.live:
                 rt.force_delete(running[rt.name][0])
+        if self.bundles.seccomp is not None:
+            self._exec_seccomp()
+
+    def _exec_seccomp(self) -> None:
+        """`exec` into a container created with the engine's profile (podman exec's case)."""
+        running = self._each("running_seccomp", lambda rt: self._create_running(rt, seccomp=True), self.clis)
+        live = [rt for rt in self.clis if rt.name in running]
+        try:
+            self._each("exec_seccomp", lambda rt: self._timed(rt, "exec_seccomp", "exec", running[rt.name][0],
+                                                               *TRUE_ARGS), live)
+        finally:
+            for rt in live:
+                rt.force_delete(running[rt.name][0])
 
     def _run_true(self, rt, seccomp: bool = False) -> None:
         cid, bundle, spec = self.bundles.make(rt.name, TRUE_ARGS, seccomp=seccomp)
@@ -165,12 +178,14 @@ class Bench:
         self._timed(rt, "delete", "delete", cid)
         rt.live.discard(cid)
 
-    def _create_running(self, rt: Cli) -> tuple[str, int]:
-        cid, bundle, spec = self.bundles.make(rt.name, SLEEP_ARGS)
+    def _create_running(self, rt: Cli, seccomp: bool = False) -> tuple[str, int]:
+        cid, bundle, spec = self.bundles.make(rt.name, SLEEP_ARGS, seccomp=seccomp)
         rt.live.add(cid)
         rt.call("create", "--bundle", bundle, cid)
         pid = rt.init_pid(cid)
         rt.call("start", cid)
+        if seccomp:
+            return cid, pid
         kept = kept_processes(spec["linux"]["cgroupsPath"], pid)
         self.samples["pss_kept"][rt.name].append(sum(_safe_pss(p) for p in kept) / 1024)
         self.samples["kept_procs"][rt.name].append(len(kept))

@@ -20,6 +20,7 @@ ROWS = [
     ("start", "start", "ms"),
     ("delete", "delete (stopped)", "ms"),
     ("exec", "exec /bin/true", "ms"),
+    ("exec_seccomp", "exec, podman's seccomp profile", "ms"),
     ("state", "state", "ms"),
     ("list", "list", "ms"),
     ("ps", "ps", "ms"),
