@@ -206,15 +206,11 @@ class Container:
             # to be converted to be compiled or looked up -- that takes the whole Config
             from .init_process import compile_seccomp
 
-            key = self._saved.get("seccomp_program")
-            if getattr(self.config, "partial", False):
-                from .seccomp.compiled import stored
-
-                seccomp_filter = stored(self._seccomp_cache(), key) if key else None
-                if seccomp_filter is None:
-                    raise PartialConfig()
-            else:
-                seccomp_filter = compile_seccomp(self.config.seccomp, self._seccomp_cache(), key)
+            partial = getattr(self.config, "partial", False)
+            seccomp_filter = compile_seccomp(self.config.seccomp, self._seccomp_cache(),
+                                             self._saved.get("seccomp_program"), stored_only=partial)
+            if seccomp_filter is None:
+                raise PartialConfig()
         start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id,
                    seccomp_filter=seccomp_filter)
 

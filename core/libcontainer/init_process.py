@@ -122,17 +122,21 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     return pid
 
 
-def compile_seccomp(seccomp, cache_dir: str | None, stored_key: str | None = None):
+def compile_seccomp(seccomp, cache_dir: str | None, stored_key: str | None = None, *, stored_only: bool = False):
     """The filter for a container's profile (seccomp/compiled.py), before anything exists;
-    ``stored_key``: the program recorded in the container's state, tried first. A refused
-    profile is the ContainerStartError the init reported when it compiled profiles itself."""
+    ``stored_key``: the program recorded in the container's state, tried first;
+    ``stored_only``: that or None (``seccomp`` is state.json's dict, not the Config's). A
+    refused profile or a blocked backend is the ContainerStartError the init reported when
+    it compiled profiles itself."""
     from .seccomp import compiled
 
-    if stored_key and cache_dir:
-        found = compiled.stored(cache_dir, stored_key)
-        if found is not None:
-            return found
     try:
+        if stored_key and cache_dir:
+            found = compiled.stored(cache_dir, stored_key)
+            if found is not None or stored_only:
+                return found
+        if stored_only:
+            return None
         return compiled.for_config(seccomp, cache_dir)
     except (LibcontainerError, OSError) as e:
         raise ContainerStartError(str(e)) from e

@@ -107,10 +107,16 @@ def test_a_refused_profile_is_never_recorded(tmp_path):
 
 
 def test_a_blocked_backend_is_refused_cached_or_not(tmp_path, monkeypatch):
-    _entry(tmp_path)
+    from libcontainer import plugins
+
+    assert compiled._ENV_BLOCK == plugins.ENV_BLOCK
+    key = os.path.basename(_entry(tmp_path))
+    assert compiled.stored(str(tmp_path), key) is not None
     monkeypatch.setenv("LIBCONTAINER_BLOCK_PLUGINS", "seccomp:libseccomp")
     with pytest.raises(PluginError, match="blocked"):
         compiled.for_config(profile(), str(tmp_path))
+    with pytest.raises(PluginError, match="blocked"):
+        compiled.stored(str(tmp_path), key)  # exec's way to its init's program
 
 
 def test_a_backend_that_exports_no_program_is_used_as_it_is(tmp_path, monkeypatch):

@@ -39,6 +39,7 @@ KEEP = 64
 #: beside the containers' state directories, under a name no container ID can have ("@")
 DIR_NAME = "@seccomp"
 DEFAULT_BACKEND = "libseccomp"
+_ENV_BLOCK = "LIBCONTAINER_BLOCK_PLUGINS"  # plugins.ENV_BLOCK, without importing plugins.py
 
 
 class Compiled:
@@ -74,10 +75,9 @@ def for_config(seccomp, cache_dir: str | None, backend: str | None = None):
     from .. import plugins
 
     name = backend or DEFAULT_BACKEND
-    if plugins.is_blocked(plugins.SECCOMP, name):
-        return plugins.seccomp_filter(seccomp, backend=name)  # raises, naming the variable
+    _refuse_if_blocked(name)
     key = _key(seccomp, name) if cache_dir else None
-    found = stored(cache_dir, key) if key else None
+    found = stored(cache_dir, key, name) if key else None
     if found is not None:
         return found
     made = plugins.seccomp_filter(seccomp, backend=name)
@@ -89,9 +89,21 @@ def for_config(seccomp, cache_dir: str | None, backend: str | None = None):
     return compiled
 
 
-def stored(cache_dir: str, key: str) -> Compiled | None:
-    """The program kept as ``key`` in ``cache_dir``, while what it was compiled from is
-    unchanged; None otherwise (missing, torn, stale, or not a name of ours)."""
+def _refuse_if_blocked(backend: str) -> None:
+    """A blocked backend serves no profile, compiled now or before (PluginError, naming the
+    variable); plugins.py is imported only when the variable is set at all."""
+    if os.environ.get(_ENV_BLOCK):
+        from .. import plugins
+
+        if plugins.is_blocked(plugins.SECCOMP, backend):
+            plugins.seccomp_filter(None, backend=backend)  # raises
+
+
+def stored(cache_dir: str, key: str, backend: str = DEFAULT_BACKEND) -> Compiled | None:
+    """The program kept as ``key`` in ``cache_dir`` (compiled by ``backend``), while what it
+    was compiled from is unchanged; None otherwise (missing, torn, stale, or not a name of
+    ours). PluginError if the backend is blocked."""
+    _refuse_if_blocked(backend)
     if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
         return None
     found = _read(os.path.join(cache_dir, key))
