@@ -27,6 +27,7 @@ init, never cached.
 
 from __future__ import annotations
 
+import errno
 import marshal
 import os
 
@@ -57,7 +58,7 @@ class Compiled:
         """Every requested flag must be one this kernel has (a clear error otherwise)."""
         for name, bit in kernel.FLAGS.items():
             if self.flags & bit and not kernel.flag_supported(bit):
-                raise OSError(22, f"seccomp: flag {name} is not supported by this kernel")
+                raise OSError(errno.EINVAL, f"seccomp: flag {name} is not supported by this kernel")
 
     def load(self) -> int | None:
         """Install on the calling thread; the notify listener fd with SCMP_ACT_NOTIFY."""
@@ -72,14 +73,14 @@ def for_config(seccomp, cache_dir: str | None, backend: str | None = None):
     Raises what the backend raises for a profile it refuses (ConfigError), and PluginError
     for a blocked or missing backend, cached or not.
     """
-    from .. import plugins
-
     name = backend or DEFAULT_BACKEND
     _refuse_if_blocked(name)
     key = _key(seccomp, name) if cache_dir else None
     found = stored(cache_dir, key, name) if key else None
     if found is not None:
         return found
+    from .. import plugins
+
     made = plugins.seccomp_filter(seccomp, backend=name)
     if not callable(getattr(made, "export_bpf", None)):
         return made
