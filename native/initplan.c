@@ -341,6 +341,9 @@ run_plan(const unsigned char *p, const unsigned char *end)
         case P_SECCOMP:
             do_seccomp(&op);
             break;
+        case P_SYSCTL:
+            do_sysctl(&op);
+            break;
         case P_EXEC:
             do_exec(&op);
         default:

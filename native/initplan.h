@@ -70,6 +70,7 @@ enum {
     P_JOIN_FDS = 32,    /* ints: cgroup "tasks" fds to write "0" to (closed after) */
     P_SECCOMP = 33,     /* ints: filter flags, late; strs: prefix, program (struct sock_filter[]):
                            installed now, or (late) by P_EXEC right after the program lookup */
+    P_SYSCTL = 34,      /* strs: prefix, path under /proc, value: written on the real procfs */
 };
 
 enum { K_SPECIAL = 1, K_TMPFS = 2, K_BIND = 3, K_OTHER = 4 };
@@ -109,6 +110,7 @@ void do_remount_ro(const struct op *op);
 void do_root_ro(const struct op *op);
 void do_ro_path(const struct op *op);
 void do_mask_path(const struct op *op);
+void do_sysctl(const struct op *op);
 
 /* initplan_proc.c: the process's steps */
 void do_mkdir_cwd(const struct op *op);

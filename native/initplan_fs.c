@@ -4,6 +4,8 @@
  */
 #include "initplan.h"
 
+#include <linux/magic.h>
+
 /* ---- paths inside the root (rootfs/safepath.py) ------------------------------------ */
 
 static int
@@ -571,5 +573,43 @@ do_mask_path(const struct op *op)
         if (k_mount(fdpath(null_fd, b2), fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
             FAIL(op);
     }
+    k_close(fd);
+}
+
+/* procfs.py's write_file for init/namespaces_setup.py's apply_sysctls, after pivot_root:
+ * /proc must be the root of a real procfs mount (not a directory of the image), and the
+ * key's file is resolved beneath it crossing no mount and no magic link (CVE-2019-16884,
+ * CVE-2025-52881); the descriptor that was checked is the one written to, in one write.
+ * strs: prefix ("write sysctl key K: "), path relative to /proc, value. */
+void
+do_sysctl(const struct op *op)
+{
+    struct nse_open_how how;
+    struct statfs sf;
+    struct stat st;
+    int proc, fd;
+    size_t len = strlen(op->strs[2]);
+    proc = k_open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (proc < 0)
+        FAIL(op);
+    if (k_fstat(proc, &st) < 0 || k_fstatfs(proc, &sf) < 0)
+        FAIL(op);
+    if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != 1)
+        plan_die(EPERM, op->strs[0], "/proc is not the root of a procfs mount: refusing to use it");
+    memset(&how, 0, sizeof(how));
+    how.flags = O_WRONLY | O_CLOEXEC | O_NOCTTY;
+    how.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH;
+    fd = (int)k_openat2(proc, op->strs[1], &how, sizeof(how));
+    if (fd < 0 && perr == EXDEV)
+        plan_die(EXDEV, op->strs[0], "/proc/%s is covered by another mount: refusing to write it", op->strs[1]);
+    if (fd < 0)
+        FAIL(op);
+    k_close(proc);
+    if (k_fstatfs(fd, &sf) < 0)
+        FAIL(op);
+    if (sf.f_type != PROC_SUPER_MAGIC)
+        plan_die(EPERM, op->strs[0], "/proc/%s is not on procfs: refusing to write it", op->strs[1]);
+    if (k_write(fd, op->strs[2], len) < 0)
+        FAIL(op);
     k_close(fd);
 }

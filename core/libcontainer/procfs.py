@@ -75,6 +75,13 @@ def open_file(rel: str, flags: int, proc: str = "/proc") -> int:
     return fd
 
 
+def sysctl_path(key: str) -> str:
+    """The file of sysctl ``key`` relative to /proc: dots are separators, unless the key is
+    in sysctl(8)'s slash form, which keeps dots inside components (eth0.100)."""
+    slashed = key.find("/") != -1 and (key.find(".") == -1 or key.find("/") < key.find("."))
+    return "sys/" + (key if slashed else key.replace(".", "/"))
+
+
 def write_file(rel: str, data: str | bytes, proc: str = "/proc") -> None:
     """One write(2) of ``data`` to a verified procfs file (procfs parses each write whole)."""
     if isinstance(data, str):

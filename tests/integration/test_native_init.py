@@ -178,6 +178,50 @@ def test_missing_program_same_error_both_ways(rootfs, state_root, tmp_path, monk
     assert messages == ['exec: "no-such-program": executable file not found in $PATH'] * 2
 
 
+def test_sysctls_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """What podman sends by default (net.ipv4.ping_group_range), an ipc and a uts key, and the
+    slash form: written on the container's procfs after pivot_root, by either init, before
+    /proc/sys is made read-only."""
+    sysctl = {"net.ipv4.ping_group_range": "0 0", "kernel.shmmax": "123456789", "kernel/msgmax": "9999",
+              "net.ipv4.ip_unprivileged_port_start": "80"}
+    config = make_config(rootfs, sysctl=sysctl, readonly_paths=["/proc/sys"])
+    script = ("cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmax /proc/sys/kernel/msgmax "
+              "/proc/sys/net/ipv4/ip_unprivileged_port_start; echo 1 > /proc/sys/kernel/shmmax; echo done")
+    native, python = both_ways(state_root, config, tmp_path, monkeypatch, args=("/bin/sh", "-c", script))
+    assert native[0] == python[0] == 0, native[1] + python[1]
+    assert native[1] == python[1]
+    assert native[1].split()[:5] == ["0", "0", "123456789", "9999", "80"]
+    assert "Read-only file system" in native[1] and native[1].rstrip().endswith("done")
+    with open("/proc/sys/kernel/shmmax") as f:
+        assert f.read().strip() != "123456789"  # the container's ipc namespace, not ours
+
+
+def test_sysctl_errors_same_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """An unknown key, and a /proc that is the image's own directory (no procfs mounted
+    there: CVE-2019-16884's decoy), fail the same way in both inits."""
+    cases = [
+        (make_config(rootfs, sysctl={"net.ipv4.no_such_knob": "1"}), "[Errno 2] write sysctl key net.ipv4.no_such_knob: "
+                                                                   "No such file or directory"),
+        (make_config(rootfs, [m for m in make_config(rootfs).mounts if m.destination != "/proc"],
+                     sysctl={"kernel.shmmax": "1"}),
+         "[Errno 1] write sysctl key kernel.shmmax: /proc is not the root of a procfs mount: refusing to use it"),
+    ]
+    for config, expected in cases:
+        messages = []
+        for native in (True, False):
+            monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", "1" if native else "0")
+            spy = Spy()
+            container = Factory(state_root).create(cid(), config)
+            try:
+                with syscalls.use(spy), pytest.raises(ContainerStartError) as e:
+                    container.run(Process(args=["/bin/true"]))
+            finally:
+                container.destroy()
+            assert (spy.native, spy.python) == ((1, 0) if native else (0, 1))
+            messages.append(str(e.value))
+        assert messages == [expected, expected]
+
+
 @pytest.mark.parametrize("nnp", [False, True], ids=["filter before the capabilities", "no_new_privs: filter last"])
 def test_seccomp_profile_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks, nnp):
     """An engine's kind of profile (default ERRNO, an allow list, argument conditions) goes
@@ -266,7 +310,7 @@ def test_uncovered_configs_get_the_python_init(rootfs, tmp_path):
 
     assert compiled(make_config(rootfs))
     assert not compiled(make_config(rootfs, namespaces=("NEWNS", "NEWPID", "NEWUSER")))
-    assert not compiled(make_config(rootfs, sysctl={"kernel.shmmax": "1"}))
+    assert compiled(make_config(rootfs, sysctl={"kernel.shmmax": "1"}))  # written by the native init too
     assert not compiled(make_config(rootfs), terminal=True)
     assert not compiled(make_config(rootfs, process_label="x"))
     cfg = make_config(rootfs)

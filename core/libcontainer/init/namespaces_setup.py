@@ -170,9 +170,7 @@ def write_time_offsets(offsets) -> None:
 def apply_sysctls(config) -> None:
     """After pivot_root: /proc/sys is the container's own (its net, ipc, uts namespaces)."""
     for key, value in (config.sysctl or {}).items():
-        # sysctl(8)'s slash form keeps dots inside components (eth0.100): use it as given
-        slashed = key.find("/") != -1 and (key.find(".") == -1 or key.find("/") < key.find("."))
-        path = "sys/" + (key if slashed else key.replace(".", "/"))
+        path = procfs.sysctl_path(key)
         try:
             # on the real procfs only: no decoy file or bind mount under /proc (CVE-2025-52881)
             procfs.write_file(path, value)

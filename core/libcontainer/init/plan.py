@@ -9,7 +9,7 @@ in the child without ever returning to Python (native/initplan.c).
 
 :func:`compile` returns None for anything it does not cover -- a user namespace, joins by
 path, hooks, a terminal, a seccomp filter the runtime did not compile to a program (or one
-with a notify listener to hand over), LSM labels, sysctls, extra files, copy-up, id-mapped or
+with a notify listener to hand over), LSM labels, extra files, copy-up, id-mapped or
 relabelled mounts, a destination that crosses a symlink in the rootfs... -- and the Python
 init runs as before. ``LIBCONTAINER_NATIVE_INIT=0`` turns the native init off.
 
@@ -43,7 +43,7 @@ from ..syscalls import (
 PRCTL, EXPECT, SETSID, SETHOSTNAME, SETDOMAINNAME, RAW_MOUNT, OPEN_ROOT, MOUNT, JOIN, UNSHARE = range(1, 11)
 CGROUP_V1, MKNOD, SYMLINK, PIVOT, DEV_NULL, REMOUNT_RO, ROOT_RO, UMASK, RO_PATH, MASK_PATH = range(11, 21)
 MKDIR_CWD, RLIMIT, STDIO, BOUNDING, USER, PDEATHSIG, CHDIR, CAPS, EXEC, LOOPBACK_UP = range(21, 31)
-SETNS, JOIN_FDS, SECCOMP = 31, 32, 33
+SETNS, JOIN_FDS, SECCOMP, SYSCTL = 31, 32, 33, 34
 K_SPECIAL, K_TMPFS, K_BIND, K_OTHER = 1, 2, 3, 4
 
 _NEW_OK = {"NEWNS", "NEWUTS", "NEWIPC", "NEWPID", "NEWNET", "NEWCGROUP"}
@@ -152,8 +152,8 @@ def _check_supported(config, process, exec_: bool = False, seccomp=None) -> None
         raise Unsupported("seccomp that needs the Python init")
     if config.apparmor_profile or config.process_label or config.mount_label or process.apparmor_profile or process.label:
         raise Unsupported("LSM")
-    if process.terminal or config.sysctl or getattr(process, "extra_files", None):
-        raise Unsupported("terminal, sysctls or extra files")
+    if process.terminal or getattr(process, "extra_files", None):
+        raise Unsupported("terminal or extra files")
     if config.root_propagation and config.root_propagation not in (MS_SLAVE | MS_REC, MS_PRIVATE | MS_REC):
         raise Unsupported("root propagation")  # a shared one needs the parent mount's state
     from ..userns import running_in_user_ns
@@ -346,6 +346,11 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool, s
     p.add(PIVOT, (), [rootfs], "")
     if dev:
         p.add(DEV_NULL)
+    if config.sysctl:  # namespaces_setup.apply_sysctls, after pivot_root
+        from ..procfs import sysctl_path
+
+        for key, value in config.sysctl.items():
+            p.add(SYSCTL, (), [sysctl_path(key), value], f"write sysctl key {key}: ")
     # finalize
     for m in config.mounts or ():
         if (m.flags or 0) & MS_RDONLY and (m.device == "tmpfs" or clean(m.destination) == "/dev"):
