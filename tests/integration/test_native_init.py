@@ -178,6 +178,59 @@ def test_missing_program_same_error_both_ways(rootfs, state_root, tmp_path, monk
     assert messages == ['exec: "no-such-program": executable file not found in $PATH'] * 2
 
 
+def test_an_engines_binds_over_etc_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
+    """podman binds /etc/hosts and /etc/hostname (and its seccomp profile and a sysctl)
+    into every container: the native init takes such a config, and the user and HOME come
+    out the same as from the Python init, which looks them up after the mounts."""
+    files = tmp_path / "engine"
+    files.mkdir()
+    (files / "hosts").write_text("127.0.0.1 localhost engine-host\n")
+    (files / "hostname").write_text("engine-box\n")
+    mounts = make_config(rootfs).mounts + [
+        Mount(source=str(files / "hosts"), destination="/etc/hosts", device="bind", flags=MS_BIND),
+        Mount(source=str(files / "hostname"), destination="/etc/hostname", device="bind", flags=MS_BIND)]
+    config = make_config(rootfs, mounts, sysctl={"net.ipv4.ping_group_range": "0 0"})
+    script = "cat /etc/hosts /etc/hostname; id; echo HOME=$HOME"
+    native, python = both_ways(state_root, config, tmp_path, monkeypatch, args=("/bin/sh", "-c", script),
+                               user="1000:1000")
+    assert native[0] == python[0] == 0, native[1] + python[1]
+    assert native[1] == python[1]
+    assert "engine-host" in native[1] and "engine-box" in native[1] and "uid=1000" in native[1]
+
+
+def test_podmans_config_gets_the_native_init(rootfs, tmp_path):
+    """The parts of the config.json podman 4.3 writes for `podman run --network none`: binds
+    over /etc/hosts and /etc/hostname, /dev/shm and /run/.containerenv, its default sysctl,
+    a seccomp profile, rlimits and a umask. None of them keeps the Python init any more."""
+    pytest.importorskip("pyseccomp")
+    from libcontainer.seccomp import compiled
+
+    for name in ("hosts", "hostname", "containerenv"):
+        (tmp_path / name).write_text("x\n")
+    (tmp_path / "shm").mkdir()
+    spec = specconv.example_spec()
+    spec["root"]["path"] = rootfs
+    spec["process"].update(terminal=False, user={"uid": 0, "gid": 0, "umask": 18},
+                           rlimits=[{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 4096}])
+    spec["mounts"] += [
+        {"destination": "/etc/hosts", "type": "bind", "source": str(tmp_path / "hosts"), "options": ["bind", "rprivate"]},
+        {"destination": "/dev/shm", "type": "bind", "source": str(tmp_path / "shm"), "options": ["bind", "rprivate"]},
+        {"destination": "/run/.containerenv", "type": "bind", "source": str(tmp_path / "containerenv"),
+         "options": ["bind", "rprivate"]},
+        {"destination": "/etc/hostname", "type": "bind", "source": str(tmp_path / "hostname"),
+         "options": ["bind", "rprivate"]},
+    ]
+    spec["mounts"] = [m for m in spec["mounts"] if m["destination"] != "/dev/shm" or m["type"] == "bind"]
+    spec["linux"]["sysctl"] = {"net.ipv4.ping_group_range": "0 0"}
+    spec["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+                                "syscalls": [{"names": ["read", "write", "execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}
+    config = specconv.create_config(spec, container_id=cid(), bundle=str(tmp_path))
+    process = Process(args=["/bin/true"], user="0:0")
+    program = compiled.for_config(config.seccomp, None)
+    assert plan.compile(config, process, fifo_fd=-1, seccomp=program) is not None
+    assert plan.compile(config, process, fifo_fd=-1) is None  # the profile needs the runtime's program
+
+
 def test_sysctls_same_container_both_ways(rootfs, state_root, tmp_path, monkeypatch, no_leaks):
     """What podman sends by default (net.ipv4.ping_group_range), an ipc and a uts key, and the
     slash form: written on the container's procfs after pivot_root, by either init, before
@@ -322,6 +375,10 @@ def test_uncovered_configs_get_the_python_init(rootfs, tmp_path):
         Mount(source="tmpfs", destination="/link/x", device="tmpfs")]))
     assert not compiled(make_config(rootfs, make_config(rootfs).mounts + [
         Mount(source="/etc", destination="/etc", device="bind", flags=MS_BIND)]))
+    assert not compiled(make_config(rootfs, make_config(rootfs).mounts + [
+        Mount(source="/etc/passwd", destination="/etc/passwd", device="bind", flags=MS_BIND)]))
+    assert compiled(make_config(rootfs, make_config(rootfs).mounts + [  # what engines bind
+        Mount(source="/etc/hosts", destination="/etc/hosts", device="bind", flags=MS_BIND)]))
 
 
 # -- the executor driven directly ------------------------------------------------------------

@@ -292,12 +292,18 @@ def _user(root: str, process):
     return user.resolve_lines(process.user, process.additional_groups, texts[0], texts[1])
 
 
+#: what the user lookup reads, and the directories above it
+_USER_FILES = frozenset({"/", "/etc", "/etc/passwd", "/etc/group"})
+
+
 def _no_mount_over_etc(config) -> None:
-    """The init's user is looked up before its mounts exist: none may cover /etc."""
+    """The init's user is looked up before its mounts exist: none may cover the files the
+    lookup reads. Others under /etc may be mounted: engines bind /etc/hosts, /etc/hostname
+    and /etc/resolv.conf into every container (and /etc/passwd for a user the image lacks:
+    that one keeps the Python init, which looks the user up after the mounts)."""
     for m in config.mounts or ():
-        d = clean(m.destination)
-        if d in ("/", "/etc") or d.startswith("/etc/"):
-            raise Unsupported("a mount over /etc")
+        if clean(m.destination) in _USER_FILES:
+            raise Unsupported("a mount over the user database")
 
 
 def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool, seccomp=None) -> bytes:
