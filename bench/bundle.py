@@ -71,14 +71,24 @@ class Bundles:
         self.seccomp = engine_seccomp()
         self.where = where
         os.makedirs(where, exist_ok=True)
+        self.engine_files = os.path.join(where, "engine-files")
+        os.makedirs(self.engine_files, exist_ok=True)
+        for name, text in (("hosts", "127.0.0.1 localhost\n"), ("hostname", "bench\n")):
+            with open(os.path.join(self.engine_files, name), "w") as f:
+                f.write(text)
 
     def make(self, runtime: str, args: list[str], seccomp: bool = False) -> tuple[str, str, dict]:
-        """Returns (container id, bundle dir, spec); ``seccomp``: with the engine's profile."""
+        """Returns (container id, bundle dir, spec). ``seccomp``: what podman adds to every
+        container (podman 4.3's config.json): its seccomp profile, its default sysctl and
+        binds over /etc/hosts and /etc/hostname."""
         n = next(_seq)
         cid = f"bench-{runtime}-{os.getpid()}-{n}"
         spec = copy.deepcopy(self.spec)
         if seccomp:
             spec["linux"]["seccomp"] = self.seccomp
+            spec["linux"]["sysctl"] = {"net.ipv4.ping_group_range": "0 0"}
+            spec["mounts"] += [{"destination": f"/etc/{name}", "type": "bind", "options": ["bind", "rprivate"],
+                                "source": os.path.join(self.engine_files, name)} for name in ("hosts", "hostname")]
         spec["process"]["args"] = list(args)
         spec["linux"]["cgroupsPath"] = f"pyrunc-bench/{cid}"  # relative: under our own cgroup
         bundle = os.path.join(self.where, cid)

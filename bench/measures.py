@@ -136,7 +136,7 @@ class Bench:
             self._exec_seccomp()
 
     def _exec_seccomp(self) -> None:
-        """`exec` into a container created with the engine's profile (podman exec's case)."""
+        """`exec` into a container created with podman's additions (podman exec's case)."""
         running = self._each("running_seccomp", lambda rt: self._create_running(rt, seccomp=True), self.clis)
         live = [rt for rt in self.clis if rt.name in running]
         try:

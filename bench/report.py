@@ -15,12 +15,12 @@ import time
 # (key, label, unit)
 ROWS = [
     ("run", "run /bin/true (lifecycle)", "ms"),
-    ("run_seccomp", "run, podman's seccomp profile", "ms"),
+    ("run_seccomp", "run, podman's config", "ms"),
     ("create", "create", "ms"),
     ("start", "start", "ms"),
     ("delete", "delete (stopped)", "ms"),
     ("exec", "exec /bin/true", "ms"),
-    ("exec_seccomp", "exec, podman's seccomp profile", "ms"),
+    ("exec_seccomp", "exec, podman's config", "ms"),
     ("state", "state", "ms"),
     ("list", "list", "ms"),
     ("ps", "ps", "ms"),

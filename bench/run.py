@@ -5,9 +5,9 @@ bundle, interleaved (A B C A B C ...) so the machine's drift cancels.
     make bench                       # = .venv/bin/python bench/run.py --rootfs build/rootfs
     .venv/bin/python bench/run.py --rootfs build/rootfs -n 5 --density 20
 
-Measures: `run` of /bin/true (whole lifecycle; again with podman's default seccomp profile when
-containers-common has it), `create`, `start`, `delete`, `exec` into a (also: under that profile)
-running container, `state`, `list`, `ps`, `delete -f` of a running container, density (N
+Measures: `run` of /bin/true (whole lifecycle; again with what podman adds to every container --
+its default seccomp profile, when containers-common has it, a sysctl and binds over /etc files),
+`create`, `start`, `delete`, `exec` into a running container (also: into one with podman's config), `state`, `list`, `ps`, `delete -f` of a running container, density (N
 containers created+started, then all force-deleted), the PSS of the created-state process and
 of any process a runtime keeps per running container, and the library API (Factory.create ->
 run -> wait -> destroy in this process) against `runc run` / `crun run` as subprocesses.
