@@ -315,8 +315,14 @@ def test_init_process_semantics(rootfs, state_root, tmp_path, no_leaks):
         text = wait_for(tmp_path / "o", "\n")
         assert text.split()[0] == "1"
         pid = c.init_pid
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            (child,) = [int(x) for x in f.read().split()]
+        children = []
+        for _ in range(200):  # the list is the kernel's snapshot: read it until the child shows
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                children = [int(x) for x in f.read().split()]
+            if children:
+                break
+            time.sleep(0.01)
+        (child,) = children
         assert proc_status(child)["NSpid"].split()[-1] == text.split()[1]
         os.close(w)
         w = None
