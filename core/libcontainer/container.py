@@ -100,10 +100,13 @@ class Container:
     def _start_init(self, process, exec_now: bool) -> None:
         if self.init_pid and self.init_alive():
             raise ContainerRunning(self.id)
-        from .init_process import compile_seccomp, start_init
+        from .init_process import start_init
 
-        # a profile is compiled (or found compiled) before anything exists: refused, it leaves nothing
-        seccomp_filter = None if self.config.seccomp is None else compile_seccomp(self.config.seccomp, self._seccomp_cache())
+        seccomp_filter = None
+        if self.config.seccomp is not None:  # compiled (or found) before anything exists: refused, it leaves nothing
+            from .seccomp.compiled import for_container
+
+            seccomp_filter = for_container(self.config.seccomp, self._seccomp_cache())
         process.init = True
         fifo = None
         if not exec_now:
@@ -204,11 +207,11 @@ class Container:
             # the program the init loaded, recorded by create: a config read from state.json
             # alone (cli/saved.py's ExecConfig) holds the profile as a dict, which would have
             # to be converted to be compiled or looked up -- that takes the whole Config
-            from .init_process import compile_seccomp
+            from .seccomp.compiled import for_container
 
             partial = getattr(self.config, "partial", False)
-            seccomp_filter = compile_seccomp(self.config.seccomp, self._seccomp_cache(),
-                                             self._saved.get("seccomp_program"), stored_only=partial)
+            seccomp_filter = for_container(self.config.seccomp, self._seccomp_cache(),
+                                           self._saved.get("seccomp_program"), stored_only=partial)
             if seccomp_filter is None:
                 raise PartialConfig()
         start_exec(self.config, process, self.init_pid, cgroup_manager=self.cgroup_manager, container_id=self.id,

@@ -33,7 +33,7 @@ def start_exec(config, process, init_pid: int, *, cgroup_manager=None, container
 
     The returned process is our own child (forked straight, or with CLONE_PARENT), so
     ``process.wait()`` works. ``seccomp_filter``: the container's profile as the caller
-    compiled it (init_process.compile_seccomp), loaded by the child.
+    compiled it (seccomp/compiled.py's ``for_container``), loaded by the child.
     """
     from .init import plan  # the native child, where the config has one
 

@@ -16,7 +16,7 @@ import os
 
 from . import namespaces as ns
 from . import syscalls
-from .errors import ContainerStartError, LibcontainerError
+from .errors import ContainerStartError
 from .init import cgroupjoin
 from .init.sync import Channel, SyncError
 from .process import connect_console, kill_and_reap
@@ -32,7 +32,7 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     its rootfs on its own, so the caller's bookkeeping costs no time of its own;
     ``when_ready(pid)`` once the init is ready -- without a FIFO, while it execs the
     program, which we wait for next. ``seccomp_filter``: ``config.seccomp`` as the caller
-    compiled it (:func:`compile_seccomp`), loaded by the init.
+    compiled it (seccomp/compiled.py's ``for_container``), loaded by the init.
     """
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
@@ -120,26 +120,6 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     finally:
         parent.close()
     return pid
-
-
-def compile_seccomp(seccomp, cache_dir: str | None, stored_key: str | None = None, *, stored_only: bool = False):
-    """The filter for a container's profile (seccomp/compiled.py), before anything exists;
-    ``stored_key``: the program recorded in the container's state, tried first;
-    ``stored_only``: that or None (``seccomp`` is state.json's dict, not the Config's). A
-    refused profile or a blocked backend is the ContainerStartError the init reported when
-    it compiled profiles itself."""
-    from .seccomp import compiled
-
-    try:
-        if stored_key and cache_dir:
-            found = compiled.stored(cache_dir, stored_key)
-            if found is not None or stored_only:
-                return found
-        if stored_only:
-            return None
-        return compiled.for_config(seccomp, cache_dir)
-    except (LibcontainerError, OSError) as e:
-        raise ContainerStartError(str(e)) from e
 
 
 def _place(chan, cgroup_manager, pid: int, placed: bool) -> None:

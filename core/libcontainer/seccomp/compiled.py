@@ -76,7 +76,7 @@ def for_config(seccomp, cache_dir: str | None, backend: str | None = None):
     name = backend or DEFAULT_BACKEND
     _refuse_if_blocked(name)
     key = _key(seccomp, name) if cache_dir else None
-    found = stored(cache_dir, key, name) if key else None
+    found = _lookup(cache_dir, key) if key else None
     if found is not None:
         return found
     from .. import plugins
@@ -107,6 +107,30 @@ def stored(cache_dir: str, key: str, backend: str = DEFAULT_BACKEND) -> Compiled
     _refuse_if_blocked(backend)
     if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
         return None
+    return _lookup(cache_dir, key)
+
+
+def for_container(seccomp, cache_dir: str | None, stored_key: str | None = None, *, stored_only: bool = False):
+    """The filter a container's init or exec'd process loads, before anything exists.
+
+    ``stored_key``: the program recorded in the container's state, tried first;
+    ``stored_only``: that or None (``seccomp`` is then state.json's dict, not the Config's
+    records, which key the cache). A refused profile or a blocked backend is the
+    ContainerStartError the init reported when it compiled profiles itself.
+    """
+    from ..errors import ContainerStartError, LibcontainerError
+
+    try:
+        if stored_key and cache_dir:
+            found = stored(cache_dir, stored_key)
+            if found is not None:
+                return found
+        return None if stored_only else for_config(seccomp, cache_dir)
+    except (LibcontainerError, OSError) as e:
+        raise ContainerStartError(str(e)) from e
+
+
+def _lookup(cache_dir: str, key: str) -> Compiled | None:
     found = _read(os.path.join(cache_dir, key))
     if found is not None:
         found.key = key
