@@ -1,5 +1,6 @@
-"""Only here because the core ships native code: native/*.c -> libcontainer._nsenter, and
-native/finish.c -> libcontainer/_finish (the tiny program that waits in the created state)."""
+"""Only here because the core ships native code: native/*.c -> libcontainer._nsenter,
+native/finish.c -> libcontainer/_finish (the tiny program that waits in the created state),
+and native/front.c -> the `pyrunc` command (which execs core/bin/pyrunc-py, the Python CLI)."""
 import os
 import platform
 import subprocess
@@ -7,10 +8,27 @@ import sysconfig
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.dist import Distribution
 
-# x86_64 and aarch64: no libc at all (its startup would add syscalls a seccomp profile must allow)
+# setuptools has no build_scripts of its own: the one its distutils provides, whichever that is
+build_scripts = Distribution().get_command_class("build_scripts")
+
+
+# x86_64 and aarch64: no libc at all (native/nolibc.h says why)
 _FREESTANDING = ["-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-tree-loop-distribute-patterns",
                  "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-pie", "-no-pie"]
+
+
+def build_program(source: str, out: str) -> bool:
+    """One of the small native programs: without a libc where nolibc.h can, else static
+    with one, else (no libc.a) dynamic. False when none of these built."""
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc").split()[0]
+    base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, source]
+    attempts = [["-DNOLIBC_OFF", "-static", *base], ["-DNOLIBC_OFF", *base]]
+    if platform.machine() in ("x86_64", "aarch64"):
+        attempts.insert(0, ["-static", *_FREESTANDING, *base])
+    return any(subprocess.run([cc, *flags]).returncode == 0 for flags in attempts)
 
 
 class build_ext_and_finisher(build_ext):
@@ -19,17 +37,8 @@ class build_ext_and_finisher(build_ext):
 
     def run(self):
         super().run()
-        out = self._finisher_path()
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc").split()[0]
-        base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, "native/finish.c"]
-        attempts = [["-DFINISH_WITH_LIBC", "-static", *base], ["-DFINISH_WITH_LIBC", *base]]  # no libc.a: dynamic
-        if platform.machine() in ("x86_64", "aarch64"):
-            attempts.insert(0, ["-static", *_FREESTANDING, *base])
-        for flags in attempts:
-            if subprocess.run([cc, *flags]).returncode == 0:
-                return
-        self.warn("native/finish.c did not build: the created-state process will be a Python interpreter")
+        if not build_program("native/finish.c", self._finisher_path()):
+            self.warn("native/finish.c did not build: the created-state process will be a Python interpreter")
 
     def _finisher_path(self):
         return os.path.join(os.path.dirname(self.get_ext_fullpath("libcontainer._nsenter")), "_finish")
@@ -38,8 +47,25 @@ class build_ext_and_finisher(build_ext):
         return super().get_outputs() + [self._finisher_path()]
 
 
+class build_scripts_and_front(build_scripts):
+    """Also builds the `pyrunc` command from native/front.c beside the scripts, so that pip
+    installs it with them (a binary: pip rewrites only a "#!python" line). Without a compiler,
+    `pyrunc` is a copy of the Python CLI: every command works, `start` just costs an
+    interpreter's start."""
+
+    def run(self):
+        super().run()
+        out = os.path.join(self.build_dir, "pyrunc")
+        if not build_program("native/front.c", out):
+            self.warn("native/front.c did not build: `pyrunc` is the Python CLI itself")
+            self.copy_file(os.path.join(self.build_dir, "pyrunc-py"), out)
+
+    def get_outputs(self):  # distutils' build_scripts has none; setuptools' editable_wheel asks
+        return [os.path.join(self.build_dir, name) for name in ("pyrunc-py", "pyrunc")]
+
+
 setup(
-    cmdclass={"build_ext": build_ext_and_finisher},
+    cmdclass={"build_ext": build_ext_and_finisher, "build_scripts": build_scripts_and_front},
     ext_modules=[
         Extension(
             "libcontainer._nsenter",

@@ -19,105 +19,9 @@
 
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
-#define O_WRONLY 01
-#define O_CLOEXEC 02000000
-#define AT_FDCWD (-100)
-#define EINTR 4
 #define SIGKILL 9
 
-#include "rawsyscall.h"
-
-#if RAW_SYSCALL && !defined(FINISH_WITH_LIBC)
-#define FREESTANDING 1
-#if defined(__x86_64__)
-#define NR_write 1
-#define NR_close 3
-#define NR_getpid 39
-#define NR_execve 59
-#define NR_exit_group 231
-#define NR_kill 62
-#define NR_getppid 110
-#define NR_capget 125
-#define NR_capset 126
-#define NR_prctl 157
-#define NR_openat 257
-
-#define sys6 raw_syscall6 /* rawsyscall.h */
-
-/* The kernel enters with the stack pointing at argc; hand it to finish() aligned. */
-__asm__(".text\n"
-	".global _start\n"
-	"_start:\n"
-	"  xor %rbp, %rbp\n"
-	"  mov %rsp, %rdi\n"
-	"  and $-16, %rsp\n"
-	"  call start_c\n"
-	"  hlt\n");
-#else /* __aarch64__ */
-#define NR_write 64
-#define NR_close 57
-#define NR_getpid 172
-#define NR_execve 221
-#define NR_exit_group 94
-#define NR_kill 129
-#define NR_getppid 173
-#define NR_capget 90
-#define NR_capset 91
-#define NR_prctl 167
-#define NR_openat 56
-
-#define sys6 raw_syscall6 /* rawsyscall.h */
-
-__asm__(".text\n"
-	".global _start\n"
-	"_start:\n"
-	"  mov x29, #0\n"
-	"  mov x30, #0\n"
-	"  mov x0, sp\n"
-	"  and sp, x0, #-16\n"
-	"  bl start_c\n"
-	"  brk #0\n");
-#endif
-
-#define sys(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-
-/* The compiler may call these for array initialisers even without a libc. */
-__attribute__((used)) void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
-
-__attribute__((used)) void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-#else /* any other architecture: the C library's syscall(2) and startup */
-#include <sys/syscall.h>
-#include <unistd.h>
-#define NR_write SYS_write
-#define NR_close SYS_close
-#define NR_getpid SYS_getpid
-#define NR_execve SYS_execve
-#define NR_exit_group SYS_exit_group
-#define NR_kill SYS_kill
-#define NR_getppid SYS_getppid
-#define NR_capget SYS_capget
-#define NR_capset SYS_capset
-#define NR_prctl SYS_prctl
-#define NR_openat SYS_openat
-#include <errno.h>
-static long sys_ret(long r) { return r == -1 ? -(long)errno : r; }
-#define sys(n, a, b, c) sys_ret(syscall((n), (long)(a), (long)(b), (long)(c)))
-#define sys6(n, a, b, c, d, e, f) sys_ret(syscall((n), (a), (b), (c), (d), (e), (f)))
-#endif
+#include "nolibc.h"
 
 struct cap_header {
 	unsigned int version;
@@ -127,22 +31,6 @@ struct cap_data {
 	unsigned int effective, permitted, inheritable;
 };
 #define CAP_V3 0x20080522
-
-static unsigned long slen(const char *s)
-{
-	unsigned long n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void say(const char *s) { sys(NR_write, 2, s, slen(s)); }
-
-static __attribute__((noreturn)) void leave(int code)
-{
-	for (;;)
-		sys(NR_exit_group, code, 0, 0);
-}
 
 static long num(const char *s, int base, int *ok)
 {
@@ -157,24 +45,6 @@ static long num(const char *s, int base, int *ok)
 			v = v * base + d;
 	}
 	return (long)v;
-}
-
-/* Go's syscall.Errno texts, which runc's messages carry. */
-static const char *errtext(long e)
-{
-	switch (e) {
-	case 1: return "operation not permitted";
-	case 2: return "no such file or directory";
-	case 7: return "argument list too long";
-	case 8: return "exec format error";
-	case 12: return "cannot allocate memory";
-	case 13: return "permission denied";
-	case 20: return "not a directory";
-	case 21: return "is a directory";
-	case 26: return "text file busy";
-	case 40: return "too many levels of symbolic links";
-	default: return "unknown error";
-	}
 }
 
 static __attribute__((noreturn)) void fail(const char *what, const char *path, long err, int code)
@@ -219,7 +89,7 @@ static void restore_caps(const char *spec)
 	sys(NR_capset, &h, d, 0);
 }
 
-static __attribute__((noreturn)) void finish(int argc, char **argv, char **envp)
+static __attribute__((noreturn)) void program_main(int argc, char **argv, char **envp)
 {
 	int ok;
 	long fifo, sig, ppid, fd, err;
@@ -271,17 +141,5 @@ static __attribute__((noreturn)) void finish(int argc, char **argv, char **envp)
 	fail("exec", argv[7], err, 127);
 }
 
-#ifdef FREESTANDING
-/* The initial stack: argc, argv[0..argc-1], NULL, envp..., NULL. */
-__attribute__((used, noreturn)) void start_c(long *sp)
-{
-	int argc = (int)sp[0];
-	char **argv = (char **)(sp + 1);
-	finish(argc, argv, argv + argc + 1);
-}
-#else
-int main(int argc, char **argv, char **envp)
-{
-	finish(argc, argv, envp);
-}
-#endif
+#define NOLIBC_MAIN
+#include "nolibc.h"

@@ -138,6 +138,9 @@ class Container:
             if getattr(seccomp_filter, "key", None):  # `exec` loads the same program (see _start_exec)
                 self._saved["seccomp_program"] = seccomp_filter.key
             self._save(dumped=True)  # dumped while the init built its rootfs
+            plain_start = self.config.hooks is None or self.config.hooks.is_empty()
+            if fifo is not None and plain_start and self._saved["init_process_start"]:
+                st.write_native_start(self.state_dir, pid, self._saved["init_process_start"])
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
@@ -148,6 +151,7 @@ class Container:
                 os.unlink(fifo)
             if recorded:
                 self._saved = before  # recorded, then the execve failed: no state of a start
+                st.remove_native_start(self.state_dir)
                 try:
                     os.unlink(os.path.join(self.state_dir, st.STATE_FILE))
                 except FileNotFoundError:
@@ -173,6 +177,7 @@ class Container:
             os.close(fd)
         if data:
             os.unlink(fifo)
+            st.remove_native_start(self.state_dir)
         else:
             raise ContainerError("cannot start an already running container")
         # libcontainer.hooks (logging, subprocess, the configs) only when hooks are at play:

@@ -17,6 +17,10 @@ from .errors import ContainerError, ContainerNotExists
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
+#: What the native `pyrunc` front (native/front.c) needs to start a container without Python:
+#: "PID STARTTIME\n". Written beside state.json only when releasing the init is all a start
+#: does (no hooks); gone once the container was started, whichever way.
+NATIVE_START_FILE = "start.native"
 
 
 class StateCorrupt(ContainerError):
@@ -32,6 +36,23 @@ def write_state(state_dir: str, state: dict) -> None:
     finally:
         os.close(fd)
     os.rename(tmp, os.path.join(state_dir, STATE_FILE))
+
+
+def write_native_start(state_dir: str, pid: int, start_time: str) -> None:
+    """The front reads this under the lock and checks it byte by byte: a half-written file
+    only sends it to the Python CLI, so no temp file and rename."""
+    fd = os.open(os.path.join(state_dir, NATIVE_START_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, f"{pid} {start_time}\n".encode())
+    finally:
+        os.close(fd)
+
+
+def remove_native_start(state_dir: str) -> None:
+    try:
+        os.unlink(os.path.join(state_dir, NATIVE_START_FILE))
+    except FileNotFoundError:
+        pass
 
 
 def read_state(state_dir: str, container_id: str = "") -> dict:

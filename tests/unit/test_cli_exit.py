@@ -47,12 +47,12 @@ def test_a_flush_into_a_closed_pipe_is_status_120():
 
 
 def test_the_console_script_is_run():
-    """setup.cfg installs core/bin/pyrunc, which calls cli/entry.py's run() (main.run(), not
+    """setup.cfg installs core/bin/pyrunc-py, which calls cli/entry.py's run() (main.run(), not
     main(), whose status sys.exit would pass on), and the cyclic GC is off for a one-shot
     command."""
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     with open(os.path.join(here, "setup.cfg")) as f:
-        assert "scripts = core/bin/pyrunc" in f.read()
+        assert "scripts = core/bin/pyrunc-py" in f.read()
     code = ("import gc, sys; import libcontainer.cli.entry as e; print(gc.isenabled());"
             " sys.argv = ['pyrunc', '--version']; e.run()")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -66,7 +66,7 @@ def test_the_launcher_imports_only_the_entry_module():
     rewrites its ``#!python`` line."""
     import ast
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "bin", "pyrunc")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "bin", "pyrunc-py")
     with open(path) as f:
         text = f.read()
     assert text.startswith("#!python\n")

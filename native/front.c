@@ -1,0 +1,409 @@
+/*
+ * The `pyrunc` command: it starts a created container itself, and hands every other
+ * command to the Python CLI (pyrunc-py, installed beside it) by exec'ing it.
+ *
+ * Why: `start` is the one command whose whole work is a system call or two (open the
+ * container's exec FIFO, read it to end-of-file, unlink it), yet in Python it costs an
+ * interpreter's start (~11-13 ms here) against runc's and crun's whole start (4-6 ms), and
+ * every container an engine runs pays it once (create, start, delete: docs/performance.md).
+ * The exec this front adds to the other commands costs ~0.3 ms.
+ *
+ * It does only the success path of a plain start, and only with facts the Python side left
+ * for it: create writes start.native ("PID STARTTIME\n", state.py's NATIVE_START_FILE)
+ * beside state.json only when releasing the init is all a start has to do (no hooks). Any
+ * doubt, before the FIFO is read, execs pyrunc-py with the same argv, and the Python CLI
+ * decides with runc's words: another command, a flag or form it does not know exactly as
+ * argparse would read it, an id runc would refuse, no start.native, an init that is gone or
+ * a recycled PID, no FIFO. So the two can differ in speed only, never in outcome.
+ *
+ * Nothing here is inherited by what it execs: every fd it opens is close-on-exec, and the
+ * environment and argv pass unchanged. Built without a libc where nolibc.h knows how (the
+ * exec it adds to every other command then costs ~0.1 ms instead of ~0.35 with static glibc).
+ */
+#define PR_SET_DUMPABLE 4
+#define MAX_PATH 4096
+
+#include "nolibc.h"
+
+#define PYTHON_CLI "pyrunc-py"
+#define DEFAULT_ROOT "/run/pyrunc"
+#define STATE_LOCK ".lock"
+#define EXEC_FIFO "exec.fifo"
+#define NATIVE_START "start.native"
+
+struct kernel_pollfd { /* struct pollfd, whose header a freestanding build has not */
+	int fd;
+	short events, revents;
+};
+
+static int same(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* s without prefix, or NULL when s does not start with it */
+static const char *after(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return NULL;
+	return s;
+}
+
+/* dst = a + b + c, cut to size; 0 when it did not fit */
+static int join(char *dst, unsigned long size, const char *a, unsigned long alen, const char *b, const char *c)
+{
+	unsigned long n = 0;
+	for (unsigned long i = 0; i < alen && n < size; i++)
+		dst[n++] = a[i];
+	for (; *b && n < size; b++)
+		dst[n++] = *b;
+	for (; *c && n < size; c++)
+		dst[n++] = *c;
+	if (n >= size)
+		return 0;
+	dst[n] = 0;
+	return 1;
+}
+
+static const char *env(char **envp, const char *name)
+{
+	for (; *envp; envp++) {
+		const char *v = after(*envp, name);
+		if (v && *v == '=')
+			return v + 1;
+	}
+	return NULL;
+}
+
+/* The directory this program lives in (its real path: a symlink to it works too), as a
+ * length into buf; 0 when unknown. */
+static unsigned long own_dir(char *buf, unsigned long size, const char *argv0, char **envp)
+{
+	long n = sys6(NR_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)buf, (long)size - 1, 0, 0);
+	const char *path;
+
+	if (n > 0) {
+		buf[n] = 0;
+	} else if (argv0 && slen(argv0) < size) { /* no /proc: argv[0] as the shell found it */
+		unsigned long i;
+		for (i = 0; argv0[i] && argv0[i] != '/'; i++)
+			;
+		if (argv0[i] == '/') {
+			join(buf, size, "", 0, argv0, "");
+		} else {
+			buf[0] = 0;
+			for (path = env(envp, "PATH"); path && *path && !buf[0];) {
+				unsigned long len = 0;
+				while (path[len] && path[len] != ':')
+					len++;
+				if (!join(buf, size, path, len, "/", argv0) || sys(NR_faccessat, AT_FDCWD, buf, X_OK) != 0)
+					buf[0] = 0;
+				path += len + (path[len] == ':');
+			}
+		}
+	} else {
+		return 0;
+	}
+	for (n = (long)slen(buf); n > 0 && buf[n - 1] != '/'; n--)
+		;
+	return (unsigned long)n;
+}
+
+/* exec the Python CLI with this argv and environment */
+static __attribute__((noreturn)) void hand_over(char **argv, char **envp)
+{
+	char self[MAX_PATH], cli[MAX_PATH];
+	unsigned long dir = own_dir(self, sizeof(self), argv[0], envp);
+	long err;
+
+	if (!join(cli, sizeof(cli), self, dir, PYTHON_CLI, ""))
+		err = -36; /* ENAMETOOLONG */
+	else
+		err = sys(NR_execve, cli, argv, envp);
+	say("pyrunc: cannot run ");
+	say(dir ? cli : PYTHON_CLI);
+	say(": ");
+	say(errtext(-err));
+	say("\n");
+	leave(127);
+}
+
+static int is_value(const char *s)
+{
+	/* argparse reads a following string that starts with "-" as an option, not a value */
+	return s && s[0] && s[0] != '-';
+}
+
+/* The value of a global flag taking one, as "--flag VALUE" or "--flag=VALUE"; NULL if
+ * argv[*i] is not that flag. *i moves past what was used; *ok turns 0 on a form not handled. */
+static const char *flag_value(char **argv, int *i, const char *flag, int *ok)
+{
+	const char *rest = after(argv[*i], flag);
+
+	if (!rest)
+		return NULL;
+	if (*rest == '=') {
+		*i += 1;
+		return rest + 1;
+	}
+	if (*rest)
+		return NULL;
+	if (!is_value(argv[*i + 1])) {
+		*ok = 0;
+		return NULL;
+	}
+	*i += 2;
+	return argv[*i - 1];
+}
+
+/* runc's container id rule (factory.validate_id; saved.plainly_valid_id): ASCII only here. */
+static int plain_id(const char *id)
+{
+	if (!id[0] || id[0] == '-' || same(id, ".") || same(id, ".."))
+		return 0; /* a leading "-": argparse would read an option */
+	for (const char *c = id; *c; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '_' || *c == '+' || *c == '-' || *c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A root the Python side would use as it is: os.path.abspath() changes nothing the kernel
+ * would read differently (no "." or ".." component), and it is not "/". */
+static int plain_root(const char *root)
+{
+	const char *c = root;
+	int only_slashes = 1;
+
+	while (*c) {
+		unsigned long len = 0;
+		while (c[len] && c[len] != '/')
+			len++;
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (len)
+			only_slashes = 0;
+		c += len + (c[len] == '/');
+	}
+	return root[0] && !only_slashes;
+}
+
+struct start_args {
+	const char *root, *id, *log;
+};
+
+/* argv as main.GLOBAL_FLAGS and `start` declare it, for the forms argparse reads the same
+ * way; 0 for anything else. */
+static int parse(int argc, char **argv, struct start_args *a)
+{
+	int i = 1, ok = 1;
+	const char *v;
+
+	a->root = a->log = NULL;
+	while (i < argc && argv[i][0] == '-') {
+		if ((v = flag_value(argv, &i, "--root", &ok)))
+			a->root = v;
+		else if ((v = flag_value(argv, &i, "--log-format", &ok))) {
+			if (!same(v, "text") && !same(v, "json"))
+				return 0;
+		} else if ((v = flag_value(argv, &i, "--log", &ok)))
+			a->log = v;
+		else if ((v = flag_value(argv, &i, "--rootless", &ok))) {
+			if (!same(v, "true") && !same(v, "false") && !same(v, "auto"))
+				return 0;
+		} else if (ok && same(argv[i], "--systemd-cgroup"))
+			i++;
+		else
+			return 0; /* --debug, --criu (a warning), -v, -h, an abbreviation, "--"... */
+		if (!ok)
+			return 0;
+	}
+	if (argc - i != 2 || !same(argv[i], "start") || !plain_id(argv[i + 1]))
+		return 0;
+	a->id = argv[i + 1];
+	return 1;
+}
+
+/* main.default_root(); NULL when too long */
+static const char *default_root(char *buf, unsigned long size, char **envp)
+{
+	const char *xdg = env(envp, "XDG_RUNTIME_DIR");
+
+	if (!xdg || !xdg[0] || sys(NR_geteuid, 0, 0, 0) == 0)
+		return DEFAULT_ROOT;
+	return join(buf, size, "", 0, xdg, "/pyrunc") ? buf : NULL;
+}
+
+/* a decimal number at *s, moving *s past it; -1 when there is none */
+static long number(const char **s)
+{
+	long v = 0;
+	const char *p = *s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9' && v < 100000000000000000L; p++)
+		v = v * 10 + (*p - '0');
+	*s = p;
+	return v;
+}
+
+/* The init's pid and start time, from start.native ("PID STARTTIME\n") read under the
+ * state directory's lock, as the Python side reads state.json. */
+static int read_facts(int dir, long *pid, long *start)
+{
+	char buf[64];
+	const char *p = buf;
+	long lock, fd, n;
+
+	lock = sys6(NR_openat, dir, (long)STATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600, 0, 0);
+	if (lock < 0)
+		return -1;
+	if (sys(NR_flock, lock, LOCK_EX, 0) != 0) {
+		sys(NR_close, lock, 0, 0);
+		return -1;
+	}
+	fd = sys6(NR_openat, dir, (long)NATIVE_START, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	n = fd < 0 ? -1 : sys(NR_read, fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		sys(NR_close, fd, 0, 0);
+	sys(NR_close, lock, 0, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	*pid = number(&p);
+	if (*pid <= 0 || *pid > 0x7fffffff || *p++ != ' ')
+		return -1;
+	*start = number(&p);
+	return *start >= 0 && same(p, "\n") ? 0 : -1;
+}
+
+/* Whether PID is still the init create recorded (state.process_state_and_start): alive, not
+ * a zombie, and started when it did (not a recycled PID). */
+static int same_init(long pid, long start)
+{
+	char path[32] = "/proc/", digits[24], buf[1024], *p = 0;
+	long fd, n, i = 0, field;
+	const char *q;
+
+	do
+		digits[i++] = (char)('0' + pid % 10);
+	while ((pid /= 10) && i < 20);
+	for (n = 6; i;)
+		path[n++] = digits[--i];
+	join(path + n, sizeof(path) - (unsigned long)n, "", 0, "/stat", "");
+	fd = sys6(NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return 0;
+	n = sys(NR_read, fd, buf, sizeof(buf) - 1);
+	sys(NR_close, fd, 0, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (i = 0; i < n; i++) /* the command name may hold spaces and parentheses: the last ')' */
+		if (buf[i] == ')')
+			p = buf + i;
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	q = p + 2; /* field 3, the state; the start time is field 22 */
+	for (field = 3; field < 22 && *q; q++)
+		if (*q == ' ')
+			field++;
+	return field == 22 && number(&q) == start && (*q == ' ' || *q == '\n' || !*q);
+}
+
+/* Container.exec()'s work: read the FIFO to end-of-file (the init wrote its byte and exec'd).
+ * 1: started; 0: nothing was read (the init died first, or another start took it); -1: no FIFO. */
+static int release(int dir, long pidfd)
+{
+	char buf[256];
+	int got = 0;
+	long fifo, n;
+
+	/* Non-blocking, so that an init that dies before it opens its end is seen (the pidfd)
+	 * instead of waiting forever; a FIFO opened so reports no hang-up until a writer came. */
+	fifo = sys6(NR_openat, dir, (long)EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
+	if (fifo < 0)
+		return -1;
+	for (;;) {
+		struct kernel_pollfd fds[2] = {{(int)fifo, POLLIN, 0}, {(int)pidfd, POLLIN, 0}};
+		n = sys6(NR_ppoll, (long)fds, 2, 0, 0, 0, 0);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (fds[0].revents) {
+			n = sys(NR_read, fifo, buf, sizeof(buf));
+			if (n > 0) {
+				got = 1;
+				continue;
+			}
+			if (n != -EAGAIN && n != -EINTR)
+				break; /* end-of-file: the init exec'd */
+		} else if (fds[1].revents) {
+			break; /* the init exited without opening the FIFO */
+		}
+	}
+	sys(NR_close, fifo, 0, 0);
+	return got;
+}
+
+/* 0: started; -1: the Python CLI must decide (nothing was consumed). */
+static int native_start(const struct start_args *a, char **envp)
+{
+	char root_buf[MAX_PATH];
+	const char *root = a->root ? a->root : default_root(root_buf, sizeof(root_buf), envp);
+	long rootfd, dir, pidfd, pid, start;
+	int got;
+
+	if (!root || !plain_root(root))
+		return -1;
+	if (a->log) { /* the Python CLI opens (creates) the log file even when it writes nothing */
+		long fd = sys6(NR_openat, AT_FDCWD, (long)a->log, O_WRONLY | O_CREAT | O_APPEND | O_SYNC | O_CLOEXEC, 0644, 0, 0);
+		if (fd < 0)
+			return -1;
+		sys(NR_close, fd, 0, 0);
+	}
+	rootfd = sys6(NR_openat, AT_FDCWD, (long)root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (rootfd < 0)
+		return -1;
+	dir = sys6(NR_openat, rootfd, (long)a->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	sys(NR_close, rootfd, 0, 0);
+	if (dir < 0)
+		return -1;
+	got = -1;
+	if (read_facts((int)dir, &pid, &start) == 0) {
+		pidfd = sys(NR_pidfd_open, pid, 0, 0);
+		/* checked once the pidfd is held: the process it names cannot be replaced any more */
+		if (pidfd >= 0 && same_init(pid, start))
+			got = release((int)dir, pidfd);
+		if (pidfd >= 0)
+			sys(NR_close, pidfd, 0, 0);
+	}
+	if (got == 1) {
+		sys(NR_unlinkat, dir, EXEC_FIFO, 0);
+		sys(NR_unlinkat, dir, NATIVE_START, 0);
+	}
+	sys(NR_close, dir, 0, 0);
+	return got == 1 ? 0 : -1; /* nothing consumed: the Python CLI says why (stopped, running) */
+}
+
+static __attribute__((noreturn)) void program_main(int argc, char **argv, char **envp)
+{
+	struct start_args a;
+
+	if (argc > 1 && parse(argc, argv, &a)) {
+		/* no process of any container may ptrace this one or read its memory */
+		sys(NR_prctl, PR_SET_DUMPABLE, 0, 0);
+		if (native_start(&a, envp) == 0)
+			leave(0);
+	}
+	hand_over(argv, envp);
+}
+
+#define NOLIBC_MAIN
+#include "nolibc.h"
