@@ -168,16 +168,25 @@ class Container:
             if status == Status.STOPPED:
                 raise ContainerNotRunning(self.id)
             raise ContainerError(f"cannot start a container in the {status} state")
-        if not self.init_alive():
-            raise ContainerError("cannot start a container that has stopped")
-        fd = os.open(fifo, os.O_RDONLY | os.O_CLOEXEC)
+        pidfd = _pidfd(self.init_pid)  # held before the check: then that process cannot be replaced
         try:
-            data, hook_failure = _read_exec_fifo(fd)  # to end-of-file: the init exec'd
+            if pidfd < 0 or not self.init_alive():
+                raise ContainerError("cannot start a container that has stopped")
+            # not blocking: an init that dies before its end is open is seen on the pidfd,
+            # where a blocking open would wait for a writer forever (runc polls for it)
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                data, hook_failure = _read_exec_fifo(fd, pidfd)  # to end-of-file: the init exec'd
+            finally:
+                os.close(fd)
         finally:
-            os.close(fd)
+            if pidfd >= 0:
+                os.close(pidfd)
         if data:
             os.unlink(fifo)
             st.remove_native_start(self.state_dir)
+        elif not self.init_alive():
+            raise ContainerError("cannot start a container that has stopped")
         else:
             raise ContainerError("cannot start an already running container")
         # libcontainer.hooks (logging, subprocess, the configs) only when hooks are at play:
@@ -376,15 +385,39 @@ class Container:
         st.write_state(self.state_dir, self._saved)
 
 
-def _read_exec_fifo(fd: int) -> tuple[bytes, str]:
-    """Read the exec FIFO to end-of-file, as runc's ``start`` does (io.ReadAll).
+def _pidfd(pid) -> int:
+    try:
+        return os.pidfd_open(pid) if pid else -1
+    except OSError:  # gone already
+        return -1
+
+
+def _read_exec_fifo(fd: int, pidfd: int) -> tuple[bytes, str]:
+    """Read the exec FIFO (opened O_NONBLOCK) to end-of-file, as runc's ``start`` does.
 
     The init writes one byte when released; anything after it is the text of a failed
     startContainer hook. End-of-file comes when the init exec'd (close-on-exec) or died.
+    A FIFO opened without a writer reports no end-of-file until one came and went, so an
+    init that dies before opening its end shows only on its pidfd: nothing read, then.
     """
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
+    while True:
+        ready = dict(poller.poll())
+        if fd in ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif ready:  # only the pidfd: the init exited
+            break
     data = b"".join(chunks)
     return data[:1], data[1:].decode(errors="replace")
 

@@ -168,17 +168,20 @@ def test_a_recycled_pid_is_not_trusted(cli, bundle, lone):  # noqa: F811
     assert cli.state("r1")["status"] == "created"
 
 
-def test_an_init_that_dies_while_the_front_waits_is_seen(cli, bundle, lone):  # noqa: F811
-    """The FIFO is opened without blocking and watched with a pidfd: with no writer ever
-    coming (here a fresh FIFO in the old one's place), the init's death ends the wait."""
+@pytest.mark.parametrize("which", ["front", "python"])
+def test_an_init_that_dies_while_start_waits_is_seen(cli, bundle, lone, which):  # noqa: F811
+    """The FIFO is opened without blocking and watched with a pidfd, by the front and by
+    the Python CLI alike: with no writer ever coming (here a fresh FIFO in the old one's
+    place), the init's death ends the wait instead of hanging it."""
     pid = _created(cli, bundle, "d1")
     fifo = os.path.join(cli.root, "d1", "exec.fifo")
     os.rename(fifo, fifo + ".orig")
     os.mkfifo(fifo, 0o622)
-    proc = subprocess.Popen([str(lone.dir / "pyrunc"), "--root", cli.root, "start", "d1"],
+    program = str(lone.dir / "pyrunc") if which == "front" else os.path.join(os.path.dirname(_SCRIPT), "pyrunc-py")
+    proc = subprocess.Popen([program, "--root", cli.root, "start", "d1"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.3)
+        time.sleep(0.3 if which == "front" else 1.0)  # the interpreter's start, under a loaded suite
         assert proc.poll() is None  # waiting for a writer
         os.kill(pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=10)
@@ -186,7 +189,10 @@ def test_an_init_that_dies_while_the_front_waits_is_seen(cli, bundle, lone):  # 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 127 and "pyrunc-py" in err
+    if which == "front":
+        assert proc.returncode == 127 and "pyrunc-py" in err  # handed over, nothing consumed
+    else:
+        assert proc.returncode == 1 and "cannot start a container that has stopped" in err, err
     os.unlink(fifo + ".orig")
 
 
