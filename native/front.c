@@ -117,14 +117,19 @@ static __attribute__((noreturn)) void hand_over(char **argv, char **envp)
 {
 	char self[MAX_PATH], cli[MAX_PATH];
 	unsigned long dir = own_dir(self, sizeof(self), argv[0], envp);
+	const char *shown = PYTHON_CLI;
 	long err;
 
-	if (!join(cli, sizeof(cli), self, dir, PYTHON_CLI, ""))
+	if (!dir) { /* never a pyrunc-py from the working directory (an engine's is the bundle) */
+		err = -2; /* ENOENT */
+	} else if (!join(cli, sizeof(cli), self, dir, PYTHON_CLI, "")) {
 		err = -36; /* ENAMETOOLONG */
-	else
+	} else {
 		err = sys(NR_execve, cli, argv, envp);
+		shown = cli;
+	}
 	say("pyrunc: cannot run ");
-	say(dir ? cli : PYTHON_CLI);
+	say(shown);
 	say(": ");
 	say(errtext(-err));
 	say("\n");

@@ -186,6 +186,7 @@ static inline const char *errtext(long e)
 	case 20: return "not a directory";
 	case 21: return "is a directory";
 	case 26: return "text file busy";
+	case 36: return "file name too long";
 	case 40: return "too many levels of symbolic links";
 	default: return "unknown error";
 	}

@@ -1,0 +1,48 @@
+"""native/front.c spells out names the Python side owns: they must stay the same.
+
+A renamed file or a changed default root would not break the front loudly: it would only
+never find start.native again (every start handed to the Python CLI, slow but right), or
+look in another state root than the Python CLI (wrong). So the constants are compared here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from libcontainer import state
+from libcontainer.cli import main
+from libcontainer.container import EXEC_FIFO
+
+FRONT = os.path.join(os.path.dirname(__file__), "..", "..", "native", "front.c")
+
+
+def _defines() -> dict[str, str]:
+    with open(FRONT) as f:
+        return dict(re.findall(r'^#define (\w+) "([^"]*)"', f.read(), re.M))
+
+
+def test_the_fronts_names_are_the_python_sides():
+    d = _defines()
+    assert d["DEFAULT_ROOT"] == main.DEFAULT_ROOT
+    assert d["STATE_LOCK"] == state.LOCK_FILE
+    assert d["EXEC_FIFO"] == EXEC_FIFO
+    assert d["NATIVE_START"] == state.NATIVE_START_FILE
+    assert d["PYTHON_CLI"] == "pyrunc-py"
+
+
+def test_the_python_cli_is_installed_under_the_name_the_front_runs():
+    here = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(here, "setup.cfg")) as f:
+        scripts = re.search(r"^scripts = (.*)$", f.read(), re.M).group(1).split()
+    assert [os.path.basename(s) for s in scripts] == [_defines()["PYTHON_CLI"]]
+
+
+def test_the_fronts_global_flags_are_the_clis():
+    """Every flag the front reads is one of main.GLOBAL_FLAGS (any other falls back)."""
+    with open(FRONT) as f:
+        text = f.read()
+    read = set(re.findall(r'flag_value\(argv, &i, "(--[\w-]+)"', text))
+    read |= set(re.findall(r'same\(argv\[i\], "(--[\w-]+)"\)', text))
+    declared = {name for names, _ in main.GLOBAL_FLAGS for name in names}
+    assert read and read <= declared, read - declared
