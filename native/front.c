@@ -6,7 +6,6 @@
  * container's exec FIFO, read it to end-of-file, unlink it), yet in Python it costs an
  * interpreter's start (~11-13 ms here) against runc's and crun's whole start (4-6 ms), and
  * every container an engine runs pays it once (create, start, delete: docs/performance.md).
- * The exec this front adds to the other commands costs ~0.3 ms.
  *
  * It does only the success path of a plain start, and only with facts the Python side left
  * for it: create writes start.native ("PID STARTTIME\n", state.py's NATIVE_START_FILE)

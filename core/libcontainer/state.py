@@ -39,8 +39,8 @@ def write_state(state_dir: str, state: dict) -> None:
 
 
 def write_native_start(state_dir: str, pid: int, start_time: str) -> None:
-    """The front reads this under the lock and checks it byte by byte: a half-written file
-    only sends it to the Python CLI, so no temp file and rename."""
+    """No temp file and rename: the front accepts only digits, one space, digits and the
+    newline, so a half-written file only sends the start to the Python CLI."""
     fd = os.open(os.path.join(state_dir, NATIVE_START_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         os.write(fd, f"{pid} {start_time}\n".encode())
