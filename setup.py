@@ -1,6 +1,7 @@
 """Only here because the core ships native code: native/*.c -> libcontainer._nsenter,
 native/finish.c -> libcontainer/_finish (the tiny program that waits in the created state),
-and native/front.c -> the `pyrunc` command (which execs core/bin/pyrunc-py, the Python CLI)."""
+and native/front.c + front_delete.c -> the `pyrunc` command (which execs core/bin/pyrunc-py,
+the Python CLI)."""
 import os
 import platform
 import subprocess
@@ -19,12 +20,12 @@ _FREESTANDING = ["-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-tree-loop-
                  "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-pie", "-no-pie"]
 
 
-def build_program(source: str, out: str) -> bool:
+def build_program(sources: list[str], out: str) -> bool:
     """One of the small native programs: without a libc where nolibc.h can, else static
     with one, else (no libc.a) dynamic. False when none of these built."""
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc").split()[0]
-    base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, source]
+    base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, *sources]
     attempts = [["-DNOLIBC_OFF", "-static", *base], ["-DNOLIBC_OFF", *base]]
     if platform.machine() in ("x86_64", "aarch64"):
         attempts.insert(0, ["-static", *_FREESTANDING, *base])
@@ -37,7 +38,7 @@ class build_ext_and_finisher(build_ext):
 
     def run(self):
         super().run()
-        if not build_program("native/finish.c", self._finisher_path()):
+        if not build_program(["native/finish.c"], self._finisher_path()):
             self.warn("native/finish.c did not build: the created-state process will be a Python interpreter")
 
     def _finisher_path(self):
@@ -56,7 +57,7 @@ class build_scripts_and_front(build_scripts):
     def run(self):
         super().run()
         out = os.path.join(self.build_dir, "pyrunc")
-        if not build_program("native/front.c", out):
+        if not build_program(["native/front.c", "native/front_delete.c"], out):
             self.warn("native/front.c did not build: `pyrunc` is the Python CLI itself")
             self.copy_file(os.path.join(self.build_dir, "pyrunc-py"), out)
 

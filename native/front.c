@@ -1,6 +1,7 @@
 /*
- * The `pyrunc` command: it starts a created container itself, and hands every other
- * command to the Python CLI (pyrunc-py, installed beside it) by exec'ing it.
+ * The `pyrunc` command: it starts and deletes plain containers itself (front_delete.c for
+ * delete), and hands every other command to the Python CLI (pyrunc-py, installed beside it)
+ * by exec'ing it.
  *
  * Why: `start` is the one command whose whole work is a system call or two (open the
  * container's exec FIFO, read it to end-of-file, unlink it), yet in Python it costs an
@@ -20,22 +21,13 @@
  * exec it adds to every other command then costs ~0.1 ms instead of ~0.35 with static glibc).
  */
 #define PR_SET_DUMPABLE 4
-#define MAX_PATH 4096
 
-#include "nolibc.h"
+#include "front.h"
 
 #define PYTHON_CLI "pyrunc-py"
 #define DEFAULT_ROOT "/run/pyrunc"
-#define STATE_LOCK ".lock"
-#define EXEC_FIFO "exec.fifo"
-#define NATIVE_START "start.native"
 
-struct kernel_pollfd { /* struct pollfd, whose header a freestanding build has not */
-	int fd;
-	short events, revents;
-};
-
-static int same(const char *a, const char *b)
+int same(const char *a, const char *b)
 {
 	while (*a && *a == *b)
 		a++, b++;
@@ -43,7 +35,7 @@ static int same(const char *a, const char *b)
 }
 
 /* s without prefix, or NULL when s does not start with it */
-static const char *after(const char *s, const char *prefix)
+const char *after(const char *s, const char *prefix)
 {
 	while (*prefix)
 		if (*s++ != *prefix++)
@@ -52,7 +44,7 @@ static const char *after(const char *s, const char *prefix)
 }
 
 /* dst = a + b + c, cut to size; 0 when it did not fit */
-static int join(char *dst, unsigned long size, const char *a, unsigned long alen, const char *b, const char *c)
+int join(char *dst, unsigned long size, const char *a, unsigned long alen, const char *b, const char *c)
 {
 	unsigned long n = 0;
 	for (unsigned long i = 0; i < alen && n < size; i++)
@@ -196,18 +188,51 @@ static int plain_root(const char *root)
 	return root[0] && !only_slashes;
 }
 
-struct start_args {
+enum command { NONE, START, DELETE };
+
+struct args {
 	const char *root, *id, *log;
+	enum command cmd;
+	int force;
 };
 
-/* argv as main.GLOBAL_FLAGS and `start` declare it, for the forms argparse reads the same
- * way; 0 for anything else. */
-static int parse(int argc, char **argv, struct start_args *a)
+/* The command's own argv: `start ID`, or `delete [-f|--force] ID [-f|--force]` (argparse
+ * takes an optional before or after the positional); 0 for anything else. */
+static int parse_command(int argc, char **argv, int i, struct args *a)
+{
+	if (same(argv[i], "start")) {
+		a->cmd = START;
+		a->id = argv[i + 1];
+		return argc - i == 2 && plain_id(a->id);
+	}
+	if (!same(argv[i], "delete"))
+		return 0;
+	a->cmd = DELETE;
+	a->id = NULL;
+	for (i++; i < argc; i++) {
+		if (same(argv[i], "-f") || same(argv[i], "--force")) {
+			if (a->force)
+				return 0;
+			a->force = 1;
+		} else if (!a->id && plain_id(argv[i])) {
+			a->id = argv[i];
+		} else {
+			return 0;
+		}
+	}
+	return a->id != NULL;
+}
+
+/* argv as main.GLOBAL_FLAGS and the command declare it, for the forms argparse reads the
+ * same way; 0 for anything else. */
+static int parse(int argc, char **argv, struct args *a)
 {
 	int i = 1, ok = 1;
 	const char *v;
 
-	a->root = a->log = NULL;
+	a->root = a->log = a->id = NULL;
+	a->cmd = NONE;
+	a->force = 0;
 	while (i < argc && argv[i][0] == '-') {
 		if ((v = flag_value(argv, &i, "--root", &ok)))
 			a->root = v;
@@ -226,10 +251,7 @@ static int parse(int argc, char **argv, struct start_args *a)
 		if (!ok)
 			return 0;
 	}
-	if (argc - i != 2 || !same(argv[i], "start") || !plain_id(argv[i + 1]))
-		return 0;
-	a->id = argv[i + 1];
-	return 1;
+	return i < argc && parse_command(argc, argv, i, a);
 }
 
 /* main.default_root(); NULL when too long */
@@ -243,7 +265,7 @@ static const char *default_root(char *buf, unsigned long size, char **envp)
 }
 
 /* a decimal number at *s, moving *s past it; -1 when there is none */
-static long number(const char **s)
+long number(const char **s)
 {
 	long v = 0;
 	const char *p = *s;
@@ -256,13 +278,9 @@ static long number(const char **s)
 	return v;
 }
 
-/* The init's pid and start time, from start.native ("PID STARTTIME\n") read under the
- * state directory's lock, as the Python side reads state.json. */
-static int read_facts(int dir, long *pid, long *start)
+long read_locked(int dir, const char *name, char *buf, unsigned long size)
 {
-	char buf[64];
-	const char *p = buf;
-	long lock, fd, n;
+	long lock, fd, n, got = 0;
 
 	lock = sys6(NR_openat, dir, (long)STATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600, 0, 0);
 	if (lock < 0)
@@ -271,24 +289,42 @@ static int read_facts(int dir, long *pid, long *start)
 		sys(NR_close, lock, 0, 0);
 		return -1;
 	}
-	fd = sys6(NR_openat, dir, (long)NATIVE_START, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
-	n = fd < 0 ? -1 : sys(NR_read, fd, buf, sizeof(buf) - 1);
+	fd = sys6(NR_openat, dir, (long)name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	while (fd >= 0 && (unsigned long)got < size - 1 &&
+	       (n = sys(NR_read, fd, buf + got, size - 1 - (unsigned long)got)) > 0)
+		got += n;
 	if (fd >= 0)
 		sys(NR_close, fd, 0, 0);
 	sys(NR_close, lock, 0, 0);
-	if (n <= 0)
+	if (fd < 0 || got <= 0 || (unsigned long)got >= size - 1)
+		return -1; /* missing, empty, or more than this program expects */
+	buf[got] = 0;
+	return got;
+}
+
+int parse_init(const char **p, long *pid, long *start)
+{
+	*pid = number(p);
+	if (*pid <= 0 || *pid > 0x7fffffff || *(*p)++ != ' ')
 		return -1;
-	buf[n] = 0;
-	*pid = number(&p);
-	if (*pid <= 0 || *pid > 0x7fffffff || *p++ != ' ')
+	*start = number(p);
+	return *start >= 0 && *(*p)++ == '\n' ? 0 : -1;
+}
+
+/* The init's pid and start time, from start.native ("PID STARTTIME\n"). */
+static int read_facts(int dir, long *pid, long *start)
+{
+	char buf[64];
+	const char *p = buf;
+
+	if (read_locked(dir, NATIVE_START, buf, sizeof(buf)) < 0 || parse_init(&p, pid, start) != 0)
 		return -1;
-	*start = number(&p);
-	return *start >= 0 && same(p, "\n") ? 0 : -1;
+	return *p ? -1 : 0;
 }
 
 /* Whether PID is still the init create recorded (state.process_state_and_start): alive, not
  * a zombie, and started when it did (not a recycled PID). */
-static int same_init(long pid, long start)
+int same_init(long pid, long start)
 {
 	char path[32] = "/proc/", digits[24], buf[1024], *p = 0;
 	long fd, n, i = 0, field;
@@ -320,27 +356,36 @@ static int same_init(long pid, long start)
 	return field == 22 && number(&q) == start && (*q == ' ' || *q == '\n' || !*q);
 }
 
+long wait_input(long fd1, long fd2, long timeout_ms, short *rev1, short *rev2)
+{
+	struct kernel_pollfd fds[2] = {{(int)fd1, POLLIN, 0}, {(int)fd2, POLLIN, 0}};
+	struct { long sec, nsec; } limit = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000};
+	long n;
+
+	do
+		n = sys6(NR_ppoll, (long)fds, 2, timeout_ms < 0 ? 0 : (long)&limit, 0, 0, 0);
+	while (n == -EINTR); /* a signal's handler-less wake: ppoll left limit as it was */
+	*rev1 = fds[0].revents;
+	*rev2 = fds[1].revents;
+	return n;
+}
+
 /* Container.exec()'s work: read the FIFO to end-of-file (the init wrote its byte and exec'd).
  * 1: started; 0: nothing was read (the init died first, or another start took it); -1: no FIFO. */
-static int release(int dir, long pidfd)
+static int release(long dir, long pidfd)
 {
 	char buf[256];
 	int got = 0;
 	long fifo, n;
+	short fifo_ev, init_ev;
 
 	/* Non-blocking, so that an init that dies before it opens its end is seen (the pidfd)
 	 * instead of waiting forever; a FIFO opened so reports no hang-up until a writer came. */
 	fifo = sys6(NR_openat, dir, (long)EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0, 0);
 	if (fifo < 0)
 		return -1;
-	for (;;) {
-		struct kernel_pollfd fds[2] = {{(int)fifo, POLLIN, 0}, {(int)pidfd, POLLIN, 0}};
-		n = sys6(NR_ppoll, (long)fds, 2, 0, 0, 0, 0);
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (fds[0].revents) {
+	while (wait_input(fifo, pidfd, -1, &fifo_ev, &init_ev) > 0) {
+		if (fifo_ev) {
 			n = sys(NR_read, fifo, buf, sizeof(buf));
 			if (n > 0) {
 				got = 1;
@@ -348,7 +393,7 @@ static int release(int dir, long pidfd)
 			}
 			if (n != -EAGAIN && n != -EINTR)
 				break; /* end-of-file: the init exec'd */
-		} else if (fds[1].revents) {
+		} else if (init_ev) {
 			break; /* the init exited without opening the FIFO */
 		}
 	}
@@ -356,13 +401,40 @@ static int release(int dir, long pidfd)
 	return got;
 }
 
-/* 0: started; -1: the Python CLI must decide (nothing was consumed). */
-static int native_start(const struct start_args *a, char **envp)
+/* runc's start for the containers create left start.native for: 0 when started, -1 when
+ * the Python CLI must decide (nothing was consumed). */
+static int native_start(long rootfd, const char *id)
+{
+	long dir, pidfd, pid, start;
+	int got = -1;
+
+	dir = sys6(NR_openat, rootfd, (long)id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	if (dir < 0)
+		return -1;
+	if (read_facts((int)dir, &pid, &start) == 0) {
+		pidfd = sys(NR_pidfd_open, pid, 0, 0);
+		/* checked once the pidfd is held: the process it names cannot be replaced any more */
+		if (pidfd >= 0 && same_init(pid, start))
+			got = release(dir, pidfd);
+		if (pidfd >= 0)
+			sys(NR_close, pidfd, 0, 0);
+	}
+	if (got == 1) {
+		sys(NR_unlinkat, dir, EXEC_FIFO, 0);
+		sys(NR_unlinkat, dir, NATIVE_START, 0);
+	}
+	sys(NR_close, dir, 0, 0);
+	return got == 1 ? 0 : -1; /* nothing consumed: the Python CLI says why (stopped, running) */
+}
+
+/* What the Python CLI does before any command (the log file, the root), then the command;
+ * -1 whenever the Python CLI must take over. */
+static int run_native(const struct args *a, char **envp)
 {
 	char root_buf[MAX_PATH];
 	const char *root = a->root ? a->root : default_root(root_buf, sizeof(root_buf), envp);
-	long rootfd, dir, pidfd, pid, start;
-	int got;
+	long rootfd;
+	int done;
 
 	if (!root || !plain_root(root))
 		return -1;
@@ -375,35 +447,19 @@ static int native_start(const struct start_args *a, char **envp)
 	rootfd = sys6(NR_openat, AT_FDCWD, (long)root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
 	if (rootfd < 0)
 		return -1;
-	dir = sys6(NR_openat, rootfd, (long)a->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	done = a->cmd == START ? native_start(rootfd, a->id) : native_delete(rootfd, a->id, a->force);
 	sys(NR_close, rootfd, 0, 0);
-	if (dir < 0)
-		return -1;
-	got = -1;
-	if (read_facts((int)dir, &pid, &start) == 0) {
-		pidfd = sys(NR_pidfd_open, pid, 0, 0);
-		/* checked once the pidfd is held: the process it names cannot be replaced any more */
-		if (pidfd >= 0 && same_init(pid, start))
-			got = release((int)dir, pidfd);
-		if (pidfd >= 0)
-			sys(NR_close, pidfd, 0, 0);
-	}
-	if (got == 1) {
-		sys(NR_unlinkat, dir, EXEC_FIFO, 0);
-		sys(NR_unlinkat, dir, NATIVE_START, 0);
-	}
-	sys(NR_close, dir, 0, 0);
-	return got == 1 ? 0 : -1; /* nothing consumed: the Python CLI says why (stopped, running) */
+	return done;
 }
 
 static __attribute__((noreturn)) void program_main(int argc, char **argv, char **envp)
 {
-	struct start_args a;
+	struct args a;
 
 	if (argc > 1 && parse(argc, argv, &a)) {
 		/* no process of any container may ptrace this one or read its memory */
 		sys(NR_prctl, PR_SET_DUMPABLE, 0, 0);
-		if (native_start(&a, envp) == 0)
+		if (run_native(&a, envp) == 0)
 			leave(0);
 	}
 	hand_over(argv, envp);

@@ -9,9 +9,11 @@
  * On x86_64 and aarch64 (rawsyscall.h), unless NOLIBC_OFF is defined, the program is built
  * with -nostdlib: _start below hands the initial stack to program_main(). Elsewhere, the C
  * library's main() and syscall(2) stand in. Either way a program calls sys()/sys6(), which
- * return the kernel's value (a negative errno on failure), and defines
+ * return the kernel's value (a negative errno on failure). The translation unit with the
+ * program's entry defines
  *     static __attribute__((noreturn)) void program_main(int argc, char **argv, char **envp);
- * before including this header's tail with NOLIBC_MAIN.
+ * and includes this header once more at its end with NOLIBC_MAIN defined: _start (or main),
+ * memset and memcpy are defined there, once per program.
  */
 #ifndef LIBCONTAINER_NOLIBC_H
 #define LIBCONTAINER_NOLIBC_H
@@ -23,8 +25,14 @@
 #if RAW_SYSCALL && !defined(NOLIBC_OFF)
 #define FREESTANDING 1
 #define AT_FDCWD (-100)
+#define ENOENT 2
+#define ESRCH 3
 #define EINTR 4
 #define EAGAIN 11
+#define EBUSY 16
+#define ENOTEMPTY 39
+#define AT_REMOVEDIR 0x200
+#define CLOCK_MONOTONIC 1
 #define O_RDONLY 00
 #define O_WRONLY 01
 #define O_RDWR 02
@@ -58,16 +66,11 @@
 #define NR_readlinkat 267
 #define NR_faccessat 269
 #define NR_ppoll 271
+#define NR_nanosleep 35
+#define NR_lseek 8
+#define NR_getdents64 217
+#define NR_clock_gettime 228
 
-/* The kernel enters with the stack pointing at argc; hand it over 16-byte aligned. */
-__asm__(".text\n"
-	".global _start\n"
-	"_start:\n"
-	"  xor %rbp, %rbp\n"
-	"  mov %rsp, %rdi\n"
-	"  and $-16, %rsp\n"
-	"  call start_c\n"
-	"  hlt\n");
 #else /* __aarch64__ */
 #define O_DIRECTORY 040000
 #define O_NOFOLLOW 0100000
@@ -89,38 +92,16 @@ __asm__(".text\n"
 #define NR_getppid 173
 #define NR_geteuid 175
 #define NR_execve 221
+#define NR_getdents64 61
+#define NR_lseek 62
+#define NR_nanosleep 101
+#define NR_clock_gettime 113
 
-__asm__(".text\n"
-	".global _start\n"
-	"_start:\n"
-	"  mov x29, #0\n"
-	"  mov x30, #0\n"
-	"  mov x0, sp\n"
-	"  and sp, x0, #-16\n"
-	"  bl start_c\n"
-	"  brk #0\n");
 #endif
-#define NR_pidfd_open 434 /* the same number on every architecture */
+#define NR_pidfd_send_signal 424 /* these two: the same number on every architecture */
+#define NR_pidfd_open 434
 
 #define sys6 raw_syscall6
-
-/* The compiler may call these for initialisers and copies even without a libc. */
-__attribute__((used)) void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-	while (n--)
-		*p++ = (unsigned char)c;
-	return d;
-}
-
-__attribute__((used)) void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
 
 #else /* any other architecture: the C library's syscall(2) and startup */
 #ifndef _GNU_SOURCE
@@ -130,6 +111,7 @@ __attribute__((used)) void *memcpy(void *d, const void *s, unsigned long n)
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #define NR_read SYS_read
@@ -150,6 +132,11 @@ __attribute__((used)) void *memcpy(void *d, const void *s, unsigned long n)
 #define NR_readlinkat SYS_readlinkat
 #define NR_faccessat SYS_faccessat
 #define NR_ppoll SYS_ppoll
+#define NR_nanosleep SYS_nanosleep
+#define NR_lseek SYS_lseek
+#define NR_getdents64 SYS_getdents64
+#define NR_clock_gettime SYS_clock_gettime
+#define NR_pidfd_send_signal 424
 #define NR_pidfd_open 434
 static inline long sys_ret(long r) { return r == -1 ? -(long)errno : r; }
 #define sys6(n, a, b, c, d, e, f) sys_ret(syscall((n), (a), (b), (c), (d), (e), (f)))
@@ -195,8 +182,49 @@ static inline const char *errtext(long e)
 #endif /* LIBCONTAINER_NOLIBC_H */
 
 #ifdef NOLIBC_MAIN
+/* The definitions, in the one translation unit that has main (the others share them). */
 #undef NOLIBC_MAIN
 #ifdef FREESTANDING
+#if defined(__x86_64__)
+/* The kernel enters with the stack pointing at argc; hand it over 16-byte aligned. */
+__asm__(".text\n"
+	".global _start\n"
+	"_start:\n"
+	"  xor %rbp, %rbp\n"
+	"  mov %rsp, %rdi\n"
+	"  and $-16, %rsp\n"
+	"  call start_c\n"
+	"  hlt\n");
+#else
+__asm__(".text\n"
+	".global _start\n"
+	"_start:\n"
+	"  mov x29, #0\n"
+	"  mov x30, #0\n"
+	"  mov x0, sp\n"
+	"  and sp, x0, #-16\n"
+	"  bl start_c\n"
+	"  brk #0\n");
+#endif
+
+/* The compiler may call these for initialisers and copies even without a libc. */
+__attribute__((used)) void *memset(void *d, int c, unsigned long n)
+{
+	unsigned char *p = d;
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+__attribute__((used)) void *memcpy(void *d, const void *s, unsigned long n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
 /* The initial stack: argc, argv[0..argc-1], NULL, envp..., NULL. */
 __attribute__((used, noreturn)) void start_c(long *sp)
 {

@@ -138,9 +138,13 @@ class Container:
             if getattr(seccomp_filter, "key", None):  # `exec` loads the same program (see _start_exec)
                 self._saved["seccomp_program"] = seccomp_filter.key
             self._save(dumped=True)  # dumped while the init built its rootfs
-            plain_start = self.config.hooks is None or self.config.hooks.is_empty()
-            if fifo is not None and plain_start and self._saved["init_process_start"]:
-                st.write_native_start(self.state_dir, pid, self._saved["init_process_start"])
+            start_time = self._saved["init_process_start"]
+            plain = start_time and (self.config.hooks is None or self.config.hooks.is_empty())
+            if plain and fifo is not None:
+                st.write_native_facts(self.state_dir, st.NATIVE_START_FILE, f"{pid} {start_time}\n")
+            facts = self._native_delete_facts(pid, start_time) if plain else None
+            if facts:
+                st.write_native_facts(self.state_dir, st.NATIVE_DELETE_FILE, facts)
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
@@ -151,7 +155,7 @@ class Container:
                 os.unlink(fifo)
             if recorded:
                 self._saved = before  # recorded, then the execve failed: no state of a start
-                st.remove_native_start(self.state_dir)
+                st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE, st.NATIVE_DELETE_FILE)
                 try:
                     os.unlink(os.path.join(self.state_dir, st.STATE_FILE))
                 except FileNotFoundError:
@@ -184,7 +188,7 @@ class Container:
                 os.close(pidfd)
         if data:
             os.unlink(fifo)
-            st.remove_native_start(self.state_dir)
+            st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE)
         elif not self.init_alive():
             raise ContainerError("cannot start a container that has stopped")
         else:
@@ -344,6 +348,25 @@ class Container:
             hooks.poststop(self.config, self.id)  # last, as in runc; a failure is only logged
 
     # ---- internals -------------------------------------------------------------------
+    def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
+        """delete.native for native/front_delete.c, or None when deleting this container
+        takes more than killing its init and removing its cgroups and state: v1 cgroups of
+        its own (the cgroupfs driver, not joined by path, with a freezer to tell paused),
+        and a PID namespace of its own, so that the init's death ends every process in it.
+        The caller checked there are no hooks."""
+        manager = self.cgroup_manager
+        if manager is None or getattr(manager, "driver", "") != "cgroupfs" or getattr(manager, "joined", True):
+            return None
+        if getattr(self.config, "intel_rdt", None) is not None:
+            return None
+        if not any(n.type == "NEWPID" and not n.path for n in self.config.namespaces or ()):
+            return None
+        paths = {k: v for k, v in manager.get_paths().items() if k}  # "" (unified): not ours
+        lines = [paths.get("freezer") or "", *dict.fromkeys(paths.values())]
+        if len(lines) < 2 or not all(p.startswith("/") and "\n" not in p for p in lines):
+            return None
+        return f"{pid} {start_time}\n" + "".join(f"{p}\n" for p in lines)
+
     def _reap_init(self) -> None:
         if self.init_process is not None:
             self.init_process.wait()

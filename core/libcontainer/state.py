@@ -21,6 +21,10 @@ LOCK_FILE = ".lock"
 #: "PID STARTTIME\n". Written beside state.json only when releasing the init is all a start
 #: does (no hooks); gone once the container was started, whichever way.
 NATIVE_START_FILE = "start.native"
+#: The same for `pyrunc delete` (native/front_delete.c): the init, its freezer cgroup and the
+#: cgroup directories to remove, a line each; written only for a container whose delete
+#: is no more than that (Container._native_delete_facts).
+NATIVE_DELETE_FILE = "delete.native"
 
 
 class StateCorrupt(ContainerError):
@@ -38,21 +42,23 @@ def write_state(state_dir: str, state: dict) -> None:
     os.rename(tmp, os.path.join(state_dir, STATE_FILE))
 
 
-def write_native_start(state_dir: str, pid: int, start_time: str) -> None:
-    """No temp file and rename: the front accepts only digits, one space, digits and the
-    newline, so a half-written file only sends the start to the Python CLI."""
-    fd = os.open(os.path.join(state_dir, NATIVE_START_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+def write_native_facts(state_dir: str, name: str, text: str) -> None:
+    """No temp file and rename: the front accepts only the complete form (each line ends in
+    a newline, the first is digits, one space, digits), so a half-written file only sends
+    the command to the Python CLI."""
+    fd = os.open(os.path.join(state_dir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        os.write(fd, f"{pid} {start_time}\n".encode())
+        os.write(fd, text.encode())
     finally:
         os.close(fd)
 
 
-def remove_native_start(state_dir: str) -> None:
-    try:
-        os.unlink(os.path.join(state_dir, NATIVE_START_FILE))
-    except FileNotFoundError:
-        pass
+def remove_native_facts(state_dir: str, *names: str) -> None:
+    for name in names:
+        try:
+            os.unlink(os.path.join(state_dir, name))
+        except FileNotFoundError:
+            pass
 
 
 def read_state(state_dir: str, container_id: str = "") -> dict:

@@ -1,4 +1,4 @@
-"""native/front.c spells out names the Python side owns: they must stay the same.
+"""native/front*.c spell out names the Python side owns: they must stay the same.
 
 A renamed file or a changed default root would not break the front loudly: it would only
 never find start.native again (every start handed to the Python CLI, slow but right), or
@@ -14,12 +14,16 @@ from libcontainer import state
 from libcontainer.cli import main
 from libcontainer.container import EXEC_FIFO
 
-FRONT = os.path.join(os.path.dirname(__file__), "..", "..", "native", "front.c")
+NATIVE = os.path.join(os.path.dirname(__file__), "..", "..", "native")
+FRONT = os.path.join(NATIVE, "front.c")
 
 
 def _defines() -> dict[str, str]:
-    with open(FRONT) as f:
-        return dict(re.findall(r'^#define (\w+) "([^"]*)"', f.read(), re.M))
+    found = {}
+    for name in ("front.h", "front.c", "front_delete.c"):
+        with open(os.path.join(NATIVE, name)) as f:
+            found.update(re.findall(r'^#define (\w+) "([^"]*)"', f.read(), re.M))
+    return found
 
 
 def test_the_fronts_names_are_the_python_sides():
@@ -28,6 +32,8 @@ def test_the_fronts_names_are_the_python_sides():
     assert d["STATE_LOCK"] == state.LOCK_FILE
     assert d["EXEC_FIFO"] == EXEC_FIFO
     assert d["NATIVE_START"] == state.NATIVE_START_FILE
+    assert d["NATIVE_DELETE"] == state.NATIVE_DELETE_FILE
+    assert d["STATE_FILE"] == state.STATE_FILE
     assert d["PYTHON_CLI"] == "pyrunc-py"
 
 
@@ -38,11 +44,16 @@ def test_the_python_cli_is_installed_under_the_name_the_front_runs():
     assert [os.path.basename(s) for s in scripts] == [_defines()["PYTHON_CLI"]]
 
 
-def test_the_fronts_global_flags_are_the_clis():
-    """Every flag the front reads is one of main.GLOBAL_FLAGS (any other falls back)."""
+def test_the_fronts_flags_are_the_clis():
+    """Every flag the front reads is one of main.GLOBAL_FLAGS, or `delete`'s own (any other
+    falls back); `delete`'s are exactly -f and --force, taking no value."""
     with open(FRONT) as f:
         text = f.read()
     read = set(re.findall(r'flag_value\(argv, &i, "(--[\w-]+)"', text))
-    read |= set(re.findall(r'same\(argv\[i\], "(--[\w-]+)"\)', text))
+    read |= set(re.findall(r'same\(argv\[i\], "(--?[\w-]+)"\)', text))
     declared = {name for names, _ in main.GLOBAL_FLAGS for name in names}
-    assert read and read <= declared, read - declared
+    delete = main._command_spec("delete")
+    own = {name for name, arg in delete.options.items() if arg.dest == "force"}
+    assert own == {"-f", "--force"} and delete.options["-f"].kind == "const"
+    assert read - own and read - own <= declared, read - own - declared
+    assert [a.dest for a in delete.positionals] == ["container_id"]

@@ -1,0 +1,43 @@
+/*
+ * front.h -- what the `pyrunc` front's two files share: front.c (argv, the hand-over to the
+ * Python CLI, start) and front_delete.c (delete).
+ *
+ * The file names are the Python side's (state.py, container.py);
+ * tests/unit/test_front_constants.py compares them.
+ */
+#ifndef LIBCONTAINER_FRONT_H
+#define LIBCONTAINER_FRONT_H
+
+#include "nolibc.h"
+
+#define MAX_PATH 4096
+#define STATE_FILE "state.json"
+#define STATE_LOCK ".lock"
+#define EXEC_FIFO "exec.fifo"
+#define NATIVE_START "start.native"
+#define NATIVE_DELETE "delete.native"
+
+struct kernel_pollfd { /* struct pollfd, whose header a freestanding build has not */
+	int fd;
+	short events, revents;
+};
+
+int same(const char *a, const char *b);
+const char *after(const char *s, const char *prefix);
+int join(char *dst, unsigned long size, const char *a, unsigned long alen, const char *b, const char *c);
+long number(const char **s);
+/* A facts file of the state directory, read under its lock as the Python side reads
+ * state.json: its length (NUL-terminated in buf), or -1. */
+long read_locked(int dir, const char *name, char *buf, unsigned long size);
+/* "PID STARTTIME\n" at *p, moving *p past it; 0, or -1 when it is not that. */
+int parse_init(const char **p, long *pid, long *start);
+/* Whether PID is still the init that started at START: alive, not a zombie. */
+int same_init(long pid, long start);
+/* poll(2) on up to two descriptors (-1: none) for input; the revents of the first two. */
+long wait_input(long fd1, long fd2, long timeout_ms, short *rev1, short *rev2);
+
+/* runc's delete for the containers create left delete.native for: 0 when done, -1 when the
+ * Python CLI must decide (what was done so far, it does again or finds done). */
+int native_delete(long rootfd, const char *id, int force);
+
+#endif /* LIBCONTAINER_FRONT_H */
