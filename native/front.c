@@ -322,12 +322,24 @@ static int read_facts(int dir, long *pid, long *start)
 	return *p ? -1 : 0;
 }
 
+long read_file(const char *path, char *buf, unsigned long size)
+{
+	long fd = sys6(NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0), n;
+
+	if (fd < 0)
+		return fd;
+	n = sys(NR_read, fd, buf, size - 1);
+	sys(NR_close, fd, 0, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
 /* Whether PID is still the init create recorded (state.process_state_and_start): alive, not
  * a zombie, and started when it did (not a recycled PID). */
 int same_init(long pid, long start)
 {
 	char path[32] = "/proc/", digits[24], buf[1024], *p = 0;
-	long fd, n, i = 0, field;
+	long n, i = 0, field;
 	const char *q;
 
 	do
@@ -336,14 +348,9 @@ int same_init(long pid, long start)
 	for (n = 6; i;)
 		path[n++] = digits[--i];
 	join(path + n, sizeof(path) - (unsigned long)n, "", 0, "/stat", "");
-	fd = sys6(NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
-		return 0;
-	n = sys(NR_read, fd, buf, sizeof(buf) - 1);
-	sys(NR_close, fd, 0, 0);
+	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return 0;
-	buf[n] = 0;
 	for (i = 0; i < n; i++) /* the command name may hold spaces and parentheses: the last ')' */
 		if (buf[i] == ')')
 			p = buf + i;

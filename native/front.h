@@ -31,6 +31,8 @@ long number(const char **s);
 long read_locked(int dir, const char *name, char *buf, unsigned long size);
 /* "PID STARTTIME\n" at *p, moving *p past it; 0, or -1 when it is not that. */
 int parse_init(const char **p, long *pid, long *start);
+/* A small file's bytes, NUL-terminated in buf: their count, or <= 0. */
+long read_file(const char *path, char *buf, unsigned long size);
 /* Whether PID is still the init that started at START: alive, not a zombie. */
 int same_init(long pid, long start);
 /* poll(2) on up to two descriptors (-1: none) for input; the revents of the first two. */

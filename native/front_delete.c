@@ -106,9 +106,9 @@ static int rmdir_tree(char *path, unsigned long len, long deadline, int depth)
 	}
 }
 
-/* Only plain files (state.json, the lock, the facts, the FIFO): what _remove_state_dir
- * unlinks without shutil. 1 when so. */
-static int only_plain_files(long dir)
+/* Calls fn on each entry of dir but "." and ".." (from the start) until it returns 0:
+ * 1 when it never did and the whole directory was read. */
+static int each_entry(long dir, int (*fn)(long dir, struct dirent64 *d))
 {
 	char buf[2048];
 	long n, off;
@@ -118,29 +118,33 @@ static int only_plain_files(long dir)
 		for (off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
 			off += d->d_reclen;
-			if (!is_dot(d->d_name) && d->d_type != DT_REG && d->d_type != DT_FIFO)
+			if (!is_dot(d->d_name) && !fn(dir, d))
 				return 0;
 		}
 	}
 	return n == 0;
 }
 
+/* Only plain files (state.json, the lock, the facts, the FIFO): what _remove_state_dir
+ * unlinks without shutil. */
+static int plain_file(long dir, struct dirent64 *d)
+{
+	(void)dir;
+	return d->d_type == DT_REG || d->d_type == DT_FIFO;
+}
+
+static int unlink_but_state(long dir, struct dirent64 *d)
+{
+	if (!same(d->d_name, STATE_FILE))
+		sys(NR_unlinkat, dir, d->d_name, 0);
+	return 1;
+}
+
 /* Container._remove_state_dir: every file, state.json last (until then `pyrunc state`
  * still finds the container), then the directory. Best effort, as there. */
 static void remove_state_dir(long rootfd, const char *id, long dir)
 {
-	char buf[2048];
-	long n, off;
-
-	sys6(NR_lseek, dir, 0, 0, 0, 0, 0);
-	while ((n = sys(NR_getdents64, dir, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (!is_dot(d->d_name) && !same(d->d_name, STATE_FILE))
-				sys(NR_unlinkat, dir, d->d_name, 0);
-		}
-	}
+	each_entry(dir, unlink_but_state);
 	sys(NR_unlinkat, dir, STATE_FILE, 0);
 	sys(NR_unlinkat, rootfd, id, AT_REMOVEDIR);
 }
@@ -149,19 +153,9 @@ static void remove_state_dir(long rootfd, const char *id, long dir)
 static int thawed(const char *freezer)
 {
 	char path[MAX_PATH], buf[32];
-	long fd, n;
 
-	if (!join(path, sizeof(path), "", 0, freezer, "/freezer.state"))
-		return 0;
-	fd = sys6(NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
-		return 0;
-	n = sys(NR_read, fd, buf, sizeof(buf) - 1);
-	sys(NR_close, fd, 0, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return same(buf, "THAWED\n");
+	return join(path, sizeof(path), "", 0, freezer, "/freezer.state") &&
+	       read_file(path, buf, sizeof(buf)) > 0 && same(buf, "THAWED\n");
 }
 
 /* The next line of the facts, NUL-terminated in place; NULL at the end or on a bad line. */
@@ -195,7 +189,7 @@ int native_delete(long rootfd, const char *id, int force)
 	freezer = next_line(&p);
 	while (freezer && *p && ncg < MAX_CGROUPS && (cgroups[ncg] = next_line(&p)))
 		ncg++;
-	if (!freezer || *p || !only_plain_files(dir))
+	if (!freezer || *p || !each_entry(dir, plain_file))
 		goto out; /* facts this program does not know to the end, or a directory to remove */
 	fd = sys6(NR_openat, dir, (long)STATE_FILE, O_PATH | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
