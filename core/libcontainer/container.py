@@ -350,20 +350,18 @@ class Container:
     # ---- internals -------------------------------------------------------------------
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
         """delete.native for native/front_delete.c, or None when deleting this container
-        takes more than killing its init and removing its cgroups and state: v1 cgroups of
-        its own (the cgroupfs driver, not joined by path, with a freezer to tell paused),
-        and a PID namespace of its own, so that the init's death ends every process in it.
-        The caller checked there are no hooks."""
-        manager = self.cgroup_manager
-        if manager is None or getattr(manager, "driver", "") != "cgroupfs" or getattr(manager, "joined", True):
-            return None
-        if getattr(self.config, "intel_rdt", None) is not None:
+        takes more than killing its init and removing its cgroups and state: the cgroup
+        backend must say its removal is the front's (CgroupManager.native_removal), and the
+        container must have a PID namespace of its own, so that the init's death ends every
+        process in it. The caller checked there are no hooks."""
+        removal = self.cgroup_manager.native_removal() if self.cgroup_manager is not None else None
+        if removal is None or getattr(self.config, "intel_rdt", None) is not None:
             return None
         if not any(n.type == "NEWPID" and not n.path for n in self.config.namespaces or ()):
             return None
-        paths = {k: v for k, v in manager.get_paths().items() if k}  # "" (unified): not ours
-        lines = [paths.get("freezer") or "", *dict.fromkeys(paths.values())]
-        if len(lines) < 2 or not all(p.startswith("/") and "\n" not in p for p in lines):
+        freezer, dirs = removal
+        lines = [freezer, *dirs]
+        if not dirs or not all(p.startswith("/") and "\n" not in p for p in lines):
             return None
         return f"{pid} {start_time}\n" + "".join(f"{p}\n" for p in lines)
 
