@@ -189,7 +189,7 @@ int native_delete(long rootfd, const char *id, int force)
 	freezer = next_line(&p);
 	while (freezer && *p && ncg < MAX_CGROUPS && (cgroups[ncg] = next_line(&p)))
 		ncg++;
-	if (!freezer || *p || !each_entry(dir, plain_file))
+	if (!freezer || !ncg || *p || !each_entry(dir, plain_file))
 		goto out; /* facts this program does not know to the end, or a directory to remove */
 	fd = sys6(NR_openat, dir, (long)STATE_FILE, O_PATH | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
