@@ -6,10 +6,11 @@
  * delete takes ~8 and crun's ~6).
  *
  * Create decides which containers qualify (container.py's _native_delete_facts: no hooks,
- * v1 cgroups that are its own, a PID namespace of its own, so that the init's death ends
+ * a cgroup backend whose removal is this (CgroupManager.native_removal: cgroupfs and fs2,
+ * for cgroups of their own), a PID namespace of its own, so that the init's death ends
  * every process in it) and writes delete.native:
  *     PID STARTTIME\n        the init, as in start.native
- *     FREEZER\n              its freezer cgroup (the paused check)
+ *     FILE\tVALUE\n          the freezer file, and what it reads when not paused
  *     PATH\n ...             the cgroup directories to remove
  * Everything else goes to the Python CLI before anything is done: no facts, a state
  * directory holding anything but plain files, a paused container, a running one without
@@ -149,32 +150,44 @@ static void remove_state_dir(long rootfd, const char *id, long dir)
 	sys(NR_unlinkat, rootfd, id, AT_REMOVEDIR);
 }
 
-/* freezer.state reads THAWED (freezer.get_state's answer for a container not paused) */
-static int thawed(const char *freezer)
+/* The backend's freezer file reads what it reads when the container is not paused (v1's
+ * freezer.state THAWED, v2's cgroup.freeze 0: CgroupManager.native_removal). */
+static int thawed(const char *file, const char *value)
 {
-	char path[MAX_PATH], buf[32];
+	char buf[32], want[32];
 
-	return join(path, sizeof(path), "", 0, freezer, "/freezer.state") &&
-	       read_file(path, buf, sizeof(buf)) > 0 && same(buf, "THAWED\n");
+	return join(want, sizeof(want), "", 0, value, "\n") && read_file(file, buf, sizeof(buf)) > 0 &&
+	       same(buf, want);
 }
 
-/* The next line of the facts, NUL-terminated in place; NULL at the end or on a bad line. */
-static char *next_line(char **p)
+/* The next line of the facts, NUL-terminated in place: an absolute path, with a tab and a
+ * value after it when value is not NULL (then pointed at); NULL at the end or on a bad line. */
+static char *next_line(char **p, char **value)
 {
-	char *line = *p, *end = line;
+	char *line = *p, *end = line, *tab = NULL;
 
-	while (*end && *end != '\n')
+	while (*end && *end != '\n') {
+		if (*end == '\t') {
+			if (tab || !value)
+				return NULL;
+			tab = end;
+		}
 		end++;
-	if (*end != '\n' || end == line || line[0] != '/')
+	}
+	if (*end != '\n' || line[0] != '/' || (value && (!tab || tab + 1 == end)))
 		return NULL;
 	*end = 0;
+	if (value) {
+		*tab = 0;
+		*value = tab + 1;
+	}
 	*p = end + 1;
 	return line;
 }
 
 int native_delete(long rootfd, const char *id, int force)
 {
-	char facts[8192], path[MAX_PATH], *p, *freezer, *cgroups[MAX_CGROUPS];
+	char facts[8192], path[MAX_PATH], *p, *freezer, *unpaused = NULL, *cgroups[MAX_CGROUPS];
 	const char *q = facts;
 	long dir, fd, pidfd, pid, start, deadline;
 	int ncg = 0, alive = 0, done = -1, i;
@@ -186,8 +199,8 @@ int native_delete(long rootfd, const char *id, int force)
 	if (read_locked((int)dir, NATIVE_DELETE, facts, sizeof(facts)) < 0 || parse_init(&q, &pid, &start) != 0)
 		goto out;
 	p = facts + (q - facts);
-	freezer = next_line(&p);
-	while (freezer && *p && ncg < MAX_CGROUPS && (cgroups[ncg] = next_line(&p)))
+	freezer = next_line(&p, &unpaused);
+	while (freezer && *p && ncg < MAX_CGROUPS && (cgroups[ncg] = next_line(&p, NULL)))
 		ncg++;
 	if (!freezer || !ncg || *p || !each_entry(dir, plain_file))
 		goto out; /* facts this program does not know to the end, or a directory to remove */
@@ -208,7 +221,7 @@ int native_delete(long rootfd, const char *id, int force)
 		if (created)
 			sys(NR_close, fifo, 0, 0);
 		/* running (not created) and not --force: runc refuses; paused: the Python CLI thaws */
-		if (!created && (!force || !thawed(freezer))) {
+		if (!created && (!force || !thawed(freezer, unpaused))) {
 			sys(NR_close, pidfd, 0, 0);
 			goto out;
 		}

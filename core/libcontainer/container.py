@@ -349,7 +349,8 @@ class Container:
 
     # ---- internals -------------------------------------------------------------------
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
-        """delete.native for native/front_delete.c, or None when deleting this container
+        """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>THAWED-VALUE",
+        a cgroup directory a line), or None when deleting this container
         takes more than killing its init and removing its cgroups and state: the cgroup
         backend must say its removal is the front's (CgroupManager.native_removal), and the
         container must have a PID namespace of its own, so that the init's death ends every
@@ -359,11 +360,13 @@ class Container:
             return None
         if not any(n.type == "NEWPID" and not n.path for n in self.config.namespaces or ()):
             return None
-        freezer, dirs = removal
-        lines = [freezer, *dirs]
-        if not dirs or not all(p.startswith("/") and "\n" not in p for p in lines):
+        freeze_file, thawed, dirs = removal
+        fields = [freeze_file, thawed, *dirs]
+        if not dirs or not all(p.startswith("/") for p in [freeze_file, *dirs]) or not thawed:
             return None
-        return f"{pid} {start_time}\n" + "".join(f"{p}\n" for p in lines)
+        if any("\n" in f or "\t" in f for f in fields):
+            return None
+        return f"{pid} {start_time}\n{freeze_file}\t{thawed}\n" + "".join(f"{d}\n" for d in dirs)
 
     def _reap_init(self) -> None:
         if self.init_process is not None:

@@ -46,7 +46,7 @@ def test_the_facts_are_the_containers_cgroups(cli, bundle):  # noqa: F811
         lines = f.read().splitlines()
     paths = {k: v for k, v in saved["cgroup_paths"].items() if k}
     assert lines[0] == f"{pid} {saved['init_process_start']}"
-    assert lines[1] == paths["freezer"]
+    assert lines[1] == paths["freezer"] + "/freezer.state\tTHAWED"
     assert sorted(lines[2:]) == sorted(set(paths.values()))
     assert set(lines[2:]) == set(cgroup_dirs(cli.cgroup))  # every directory it made, and only those
 

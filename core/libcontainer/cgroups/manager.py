@@ -123,12 +123,13 @@ class CgroupManager(abc.ABC):
         """Like ``notify_oom``, for memory pressure at ``level`` (0-2 or low/medium/critical)."""
         raise NotImplementedError(f"cgroup driver {self.driver!r} cannot notify on memory pressure")
 
-    def native_removal(self) -> tuple[str, list[str]] | None:
-        """(the freezer cgroup, the directories) when ``destroy()`` of a rebuilt manager is
-        exactly: remove each directory and the cgroups nested in it, children first, an
-        EBUSY retried for up to 5 s (``cgroups.fs.rmdir_tree``), and "paused" is a v1
-        ``freezer.state`` other than THAWED. Then ``pyrunc delete`` may do it without an
-        interpreter (native/front_delete.c). None (the default): only ``destroy()`` will do."""
+    def native_removal(self) -> tuple[str, str, list[str]] | None:
+        """(a file, what it reads when the container is not paused, the directories) when
+        ``destroy()`` of a manager rebuilt from state.json is exactly: remove each directory
+        and the cgroups nested in it, children first, an EBUSY retried for up to 5 s
+        (``cgroups.fs.rmdir_tree``). Then ``pyrunc delete`` may do it without an interpreter
+        (native/front_delete.c), leaving a paused container to the Python CLI. None (the
+        default): only ``destroy()`` will do."""
         return None
 
     def kill_all(self, signal: int) -> None:

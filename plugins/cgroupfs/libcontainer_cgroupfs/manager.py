@@ -186,15 +186,15 @@ class FsManager(CgroupManager):
         if errors:
             raise errors[0]
 
-    def native_removal(self) -> tuple[str, list[str]] | None:
+    def native_removal(self) -> tuple[str, str, list[str]] | None:
         """Rebuilt from state.json (``pyrunc delete``), destroy() removes every path with
-        rmdir_tree and get_freezer_state() reads freezer.state: the native front's steps.
-        Not for cgroups joined by path (never removed) nor without a freezer hierarchy."""
+        rmdir_tree, and get_freezer_state() is THAWED when freezer.state says so. Not for
+        cgroups joined by path (never removed) nor without a freezer hierarchy."""
         paths = {k: v for k, v in self.paths.items() if k}  # as rebuilt: "" (unified) is not ours
         freezer = paths.get("freezer")
         if self.joined or not freezer:
             return None
-        return freezer, list(dict.fromkeys(paths.values()))
+        return os.path.join(freezer, "freezer.state"), "THAWED", list(dict.fromkeys(paths.values()))
 
     # ------------------------------------------------------------------ pids, stats
 

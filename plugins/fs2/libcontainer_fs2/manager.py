@@ -200,6 +200,14 @@ class Fs2Manager(CgroupManager):
         self._created = []
         self._ready = False
 
+    def native_removal(self) -> tuple[str, str, list[str]] | None:
+        """Rebuilt from state.json (``pyrunc delete``), destroy() is rmdir_tree of the
+        container's own cgroup (no intermediate directory is known then), and the freezer
+        is THAWED when cgroup.freeze reads 0. Not for a cgroup joined by path."""
+        if self.joined:
+            return None
+        return os.path.join(self.dir_path, "cgroup.freeze"), "0", [self.dir_path]
+
     # ------------------------------------------------------------------ processes
 
     def get_pids(self) -> list[int]:
