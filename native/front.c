@@ -4,12 +4,13 @@
  * by exec'ing it.
  *
  * Why: `start` is the one command whose whole work is a system call or two (open the
- * container's exec FIFO, read it to end-of-file, unlink it), yet in Python it costs an
- * interpreter's start (~11-13 ms here) against runc's and crun's whole start (4-6 ms), and
- * every container an engine runs pays it once (create, start, delete: docs/performance.md).
+ * container's exec FIFO, read it to end-of-file, unlink it), and a plain `delete` a few
+ * more (a kill, some rmdirs), yet in Python each cost an interpreter's start (~11-13 ms
+ * here) against runc's and crun's whole command (4-9 ms), and every container an engine
+ * runs pays both (create, start, delete: docs/performance.md).
  *
- * It does only the success path of a plain start, and only with facts the Python side left
- * for it: create writes start.native ("PID STARTTIME\n", state.py's NATIVE_START_FILE)
+ * It does only the success path of a plain start (front_delete.c says the same of delete),
+ * and only with facts the Python side left for it: create writes start.native ("PID STARTTIME\n", state.py's NATIVE_START_FILE)
  * beside state.json only when releasing the init is all a start has to do (no hooks). Any
  * doubt, before the FIFO is read, execs pyrunc-py with the same argv, and the Python CLI
  * decides with runc's words: another command, a flag or form it does not know exactly as
