@@ -71,34 +71,16 @@ static const char *env(char **envp, const char *name)
 }
 
 /* The directory this program lives in (its real path: a symlink to it works too), as a
- * length into buf; 0 when unknown. */
-static unsigned long own_dir(char *buf, unsigned long size, const char *argv0, char **envp)
+ * length into buf; 0 when unknown. Without /proc, argv[0] if it is a path: the Python CLI
+ * needs /proc for every command anyway, so no search of $PATH for a bare name. */
+static unsigned long own_dir(char *buf, unsigned long size, const char *argv0)
 {
 	long n = sys6(NR_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)buf, (long)size - 1, 0, 0);
-	const char *path;
 
-	if (n > 0) {
+	if (n > 0)
 		buf[n] = 0;
-	} else if (argv0 && slen(argv0) < size) { /* no /proc: argv[0] as the shell found it */
-		unsigned long i;
-		for (i = 0; argv0[i] && argv0[i] != '/'; i++)
-			;
-		if (argv0[i] == '/') {
-			join(buf, size, "", 0, argv0, "");
-		} else {
-			buf[0] = 0;
-			for (path = env(envp, "PATH"); path && *path && !buf[0];) {
-				unsigned long len = 0;
-				while (path[len] && path[len] != ':')
-					len++;
-				if (!join(buf, size, path, len, "/", argv0) || sys(NR_faccessat, AT_FDCWD, buf, X_OK) != 0)
-					buf[0] = 0;
-				path += len + (path[len] == ':');
-			}
-		}
-	} else {
+	else if (!argv0 || !join(buf, size, "", 0, argv0, ""))
 		return 0;
-	}
 	for (n = (long)slen(buf); n > 0 && buf[n - 1] != '/'; n--)
 		;
 	return (unsigned long)n;
@@ -108,7 +90,7 @@ static unsigned long own_dir(char *buf, unsigned long size, const char *argv0, c
 static __attribute__((noreturn)) void hand_over(char **argv, char **envp)
 {
 	char self[MAX_PATH], cli[MAX_PATH];
-	unsigned long dir = own_dir(self, sizeof(self), argv[0], envp);
+	unsigned long dir = own_dir(self, sizeof(self), argv[0]);
 	const char *shown = PYTHON_CLI;
 	long err;
 

@@ -60,56 +60,9 @@ static int is_dot(const char *name)
 	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
 }
 
-/* cgroups/fs.py's rmdir_tree: path and the cgroups nested in it, children first. path is
- * a buffer of MAX_PATH bytes holding len bytes; it is extended and cut back for children. */
-static int rmdir_tree(char *path, unsigned long len, long deadline, int depth)
-{
-	char buf[2048];
-	long r, fd, n, delay = 10000000L;
-
-	r = sys(NR_unlinkat, AT_FDCWD, path, AT_REMOVEDIR);
-	if (r == 0 || r == -ENOENT)
-		return 0;
-	if ((r != -EBUSY && r != -ENOTEMPTY) || depth >= MAX_DEPTH)
-		return -1;
-	fd = sys6(NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return -1;
-	while ((n = sys(NR_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_type != DT_DIR || is_dot(d->d_name))
-				continue;
-			if (!join(path + len, MAX_PATH - len, "", 0, "/", d->d_name) ||
-			    rmdir_tree(path, len + 1 + slen(d->d_name), deadline, depth + 1) != 0)
-				n = -1;
-			path[len] = 0;
-			if (n < 0)
-				break;
-		}
-		if (n < 0)
-			break;
-	}
-	sys(NR_close, fd, 0, 0);
-	if (n < 0)
-		return -1;
-	for (;;) {
-		r = sys(NR_unlinkat, AT_FDCWD, path, AT_REMOVEDIR);
-		if (r == 0 || r == -ENOENT)
-			return 0;
-		if (r != -EBUSY || now_ns() > deadline)
-			return -1;
-		pause_ns(delay);
-		delay = delay * 2 > 200000000L ? 200000000L : delay * 2;
-	}
-}
-
 /* Calls fn on each entry of dir but "." and ".." (from the start) until it returns 0:
  * 1 when it never did and the whole directory was read. */
-static int each_entry(long dir, int (*fn)(long dir, struct dirent64 *d))
+static int each_entry(long dir, int (*fn)(long dir, struct dirent64 *d, void *ctx), void *ctx)
 {
 	char buf[2048];
 	long n, off;
@@ -119,23 +72,79 @@ static int each_entry(long dir, int (*fn)(long dir, struct dirent64 *d))
 		for (off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
 			off += d->d_reclen;
-			if (!is_dot(d->d_name) && !fn(dir, d))
+			if (!is_dot(d->d_name) && !fn(dir, d, ctx))
 				return 0;
 		}
 	}
 	return n == 0;
 }
 
+struct tree {
+	char *path; /* MAX_PATH bytes, holding len of them: extended and cut back for children */
+	unsigned long len;
+	long deadline;
+	int depth;
+};
+
+static int rmdir_tree(struct tree *t);
+
+static int rmdir_child(long dir, struct dirent64 *d, void *ctx)
+{
+	struct tree *t = ctx, child = *t;
+	int ok;
+
+	(void)dir;
+	if (d->d_type != DT_DIR)
+		return 1;
+	child.len = t->len + 1 + slen(d->d_name);
+	child.depth = t->depth + 1;
+	ok = join(t->path + t->len, MAX_PATH - t->len, "", 0, "/", d->d_name) && rmdir_tree(&child) == 0;
+	t->path[t->len] = 0;
+	return ok;
+}
+
+/* cgroups/fs.py's rmdir_tree: the path and the cgroups nested in it, children first. */
+static int rmdir_tree(struct tree *t)
+{
+	long r, fd, delay = 10000000L;
+	int ok;
+
+	r = sys(NR_unlinkat, AT_FDCWD, t->path, AT_REMOVEDIR);
+	if (r == 0 || r == -ENOENT)
+		return 0;
+	if ((r != -EBUSY && r != -ENOTEMPTY) || t->depth >= MAX_DEPTH)
+		return -1;
+	fd = sys6(NR_openat, AT_FDCWD, (long)t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return -1;
+	ok = each_entry(fd, rmdir_child, t);
+	sys(NR_close, fd, 0, 0);
+	if (!ok)
+		return -1;
+	for (;;) {
+		r = sys(NR_unlinkat, AT_FDCWD, t->path, AT_REMOVEDIR);
+		if (r == 0 || r == -ENOENT)
+			return 0;
+		if (r != -EBUSY || now_ns() > t->deadline)
+			return -1;
+		pause_ns(delay);
+		delay = delay * 2 > 200000000L ? 200000000L : delay * 2;
+	}
+}
+
 /* Only plain files (state.json, the lock, the facts, the FIFO): what _remove_state_dir
  * unlinks without shutil. */
-static int plain_file(long dir, struct dirent64 *d)
+static int plain_file(long dir, struct dirent64 *d, void *ctx)
 {
-	(void)dir;
+	(void)dir, (void)ctx;
 	return d->d_type == DT_REG || d->d_type == DT_FIFO;
 }
 
-static int unlink_but_state(long dir, struct dirent64 *d)
+static int unlink_but_state(long dir, struct dirent64 *d, void *ctx)
 {
+	(void)ctx;
 	if (!same(d->d_name, STATE_FILE))
 		sys(NR_unlinkat, dir, d->d_name, 0);
 	return 1;
@@ -145,7 +154,7 @@ static int unlink_but_state(long dir, struct dirent64 *d)
  * still finds the container), then the directory. Best effort, as there. */
 static void remove_state_dir(long rootfd, const char *id, long dir)
 {
-	each_entry(dir, unlink_but_state);
+	each_entry(dir, unlink_but_state, NULL);
 	sys(NR_unlinkat, dir, STATE_FILE, 0);
 	sys(NR_unlinkat, rootfd, id, AT_REMOVEDIR);
 }
@@ -202,7 +211,7 @@ int native_delete(long rootfd, const char *id, int force)
 	freezer = next_line(&p, &unpaused);
 	while (freezer && *p && ncg < MAX_CGROUPS && (cgroups[ncg] = next_line(&p, NULL)))
 		ncg++;
-	if (!freezer || !ncg || *p || !each_entry(dir, plain_file))
+	if (!freezer || !ncg || *p || !each_entry(dir, plain_file, NULL))
 		goto out; /* facts this program does not know to the end, or a directory to remove */
 	fd = sys6(NR_openat, dir, (long)STATE_FILE, O_PATH | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
@@ -235,7 +244,9 @@ int native_delete(long rootfd, const char *id, int force)
 		sys(NR_close, pidfd, 0, 0);
 	deadline = now_ns() + RMDIR_TIMEOUT_NS;
 	for (i = 0; i < ncg; i++) {
-		if (!join(path, sizeof(path), "", 0, cgroups[i], "") || rmdir_tree(path, slen(path), deadline, 0) != 0)
+		struct tree t = {path, slen(cgroups[i]), deadline, 0};
+
+		if (!join(path, sizeof(path), "", 0, cgroups[i], "") || rmdir_tree(&t) != 0)
 			goto out; /* the Python CLI tries again and reports what stays */
 	}
 	remove_state_dir(rootfd, id, dir);

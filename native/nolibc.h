@@ -42,7 +42,6 @@
 #define O_SYNC 04010000
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
-#define X_OK 1
 #define LOCK_EX 2
 #define POLLIN 1
 #if defined(__x86_64__)
@@ -64,7 +63,6 @@
 #define NR_openat 257
 #define NR_unlinkat 263
 #define NR_readlinkat 267
-#define NR_faccessat 269
 #define NR_ppoll 271
 #define NR_nanosleep 35
 #define NR_lseek 8
@@ -75,7 +73,6 @@
 #define O_DIRECTORY 040000
 #define O_NOFOLLOW 0100000
 #define NR_flock 32
-#define NR_faccessat 48
 #define NR_openat 56
 #define NR_close 57
 #define NR_read 63
@@ -130,7 +127,6 @@
 #define NR_openat SYS_openat
 #define NR_unlinkat SYS_unlinkat
 #define NR_readlinkat SYS_readlinkat
-#define NR_faccessat SYS_faccessat
 #define NR_ppoll SYS_ppoll
 #define NR_nanosleep SYS_nanosleep
 #define NR_lseek SYS_lseek

@@ -349,24 +349,21 @@ class Container:
 
     # ---- internals -------------------------------------------------------------------
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
-        """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>THAWED-VALUE",
-        a cgroup directory a line), or None when deleting this container
-        takes more than killing its init and removing its cgroups and state: the cgroup
-        backend must say its removal is the front's (CgroupManager.native_removal), and the
-        container must have a PID namespace of its own, so that the init's death ends every
-        process in it. The caller checked there are no hooks."""
+        """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>VALUE", a
+        cgroup directory a line), or None when deleting this container takes more than
+        killing its init and removing its cgroups and state: the cgroup backend must say its
+        removal is the front's (CgroupManager.native_removal), and the container must have a
+        PID namespace of its own, so that the init's death ends every process in it. The
+        caller checked there are no hooks."""
         removal = self.cgroup_manager.native_removal() if self.cgroup_manager is not None else None
-        if removal is None or getattr(self.config, "intel_rdt", None) is not None:
+        if removal is None or not any(n.type == "NEWPID" and not n.path for n in self.config.namespaces or ()):
             return None
-        if not any(n.type == "NEWPID" and not n.path for n in self.config.namespaces or ()):
-            return None
-        freeze_file, thawed, dirs = removal
-        fields = [freeze_file, thawed, *dirs]
-        if not dirs or not all(p.startswith("/") for p in [freeze_file, *dirs]) or not thawed:
-            return None
-        if any("\n" in f or "\t" in f for f in fields):
-            return None
-        return f"{pid} {start_time}\n{freeze_file}\t{thawed}\n" + "".join(f"{d}\n" for d in dirs)
+        freeze_file, unpaused, dirs = removal
+        paths = [freeze_file, *dirs]
+        if not dirs or not unpaused or not all(p.startswith("/") for p in paths) or any(
+                "\n" in f or "\t" in f for f in [unpaused, *paths]):
+            return None  # not a form the front parses: the Python CLI deletes it
+        return f"{pid} {start_time}\n{freeze_file}\t{unpaused}\n" + "".join(f"{d}\n" for d in dirs)
 
     def _reap_init(self) -> None:
         if self.init_process is not None:

@@ -21,9 +21,9 @@ LOCK_FILE = ".lock"
 #: "PID STARTTIME\n". Written beside state.json only when releasing the init is all a start
 #: does (no hooks); gone once the container was started, whichever way.
 NATIVE_START_FILE = "start.native"
-#: The same for `pyrunc delete` (native/front_delete.c): the init, its freezer cgroup and the
-#: cgroup directories to remove, a line each; written only for a container whose delete
-#: is no more than that (Container._native_delete_facts).
+#: The same for `pyrunc delete` (native/front_delete.c): the init, the freezer file with what
+#: it reads when not paused, and the cgroup directories to remove, a line each; written only
+#: for a container whose delete is no more than that (Container._native_delete_facts).
 NATIVE_DELETE_FILE = "delete.native"
 
 

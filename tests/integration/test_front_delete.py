@@ -13,7 +13,7 @@ import signal
 import time
 
 import pytest
-from test_cli import bundle, cgroup_dirs, cli  # noqa: F401 - fixtures
+from test_cli import _gone_or_zombie, bundle, cgroup_dirs, cli  # noqa: F401 - fixtures
 from test_front import _created, _handed_over, lone  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
@@ -21,15 +21,11 @@ pytestmark = pytest.mark.integration
 
 def _gone(pid: int, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                    return True
-        except FileNotFoundError:
-            return True
+    while not _gone_or_zombie(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.02)
-    return False
+    return True
 
 
 def _started(cli, bundle, cid, args=("sleep", "100"), mutate=None):  # noqa: F811
