@@ -1,7 +1,7 @@
 """Only here because the core ships native code: native/*.c -> libcontainer._nsenter,
 native/finish.c -> libcontainer/_finish (the tiny program that waits in the created state),
 and native/front.c + front_delete.c -> the `pyrunc` command (which execs core/bin/pyrunc-py,
-the Python CLI)."""
+the Python CLI), with front_exec.c and initplan*.c -> pyrunc-exec (a plain `exec`)."""
 import os
 import platform
 import subprocess
@@ -20,14 +20,14 @@ _FREESTANDING = ["-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-tree-loop-
                  "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-pie", "-no-pie"]
 
 
-def build_program(sources: list[str], out: str) -> bool:
-    """One of the small native programs: without a libc where nolibc.h can, else static
-    with one, else (no libc.a) dynamic. False when none of these built."""
+def build_program(sources: list[str], out: str, *, libc: bool = False, defines=()) -> bool:
+    """One of the small native programs: without a libc where nolibc.h can (unless
+    ``libc``), else static with one, else (no libc.a) dynamic. False when none built."""
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc").split()[0]
-    base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", "-o", out, *sources]
+    base = ["-Os", "-s", "-Wall", "-Wextra", "-Wl,--build-id=none", *(f"-D{d}" for d in defines), "-o", out, *sources]
     attempts = [["-DNOLIBC_OFF", "-static", *base], ["-DNOLIBC_OFF", *base]]
-    if platform.machine() in ("x86_64", "aarch64"):
+    if platform.machine() in ("x86_64", "aarch64") and not libc:
         attempts.insert(0, ["-static", *_FREESTANDING, *base])
     return any(subprocess.run([cc, *flags]).returncode == 0 for flags in attempts)
 
@@ -48,21 +48,31 @@ class build_ext_and_finisher(build_ext):
         return super().get_outputs() + [self._finisher_path()]
 
 
+_FRONT = ["native/front.c", "native/front_delete.c"]
+#: pyrunc-exec: the same program with libc and the init plan's steps, for a plain `exec`
+_FRONT_EXEC = [*_FRONT, "native/front_exec.c", "native/initplan.c", "native/initplan_fs.c", "native/initplan_proc.c"]
+
+
 class build_scripts_and_front(build_scripts):
     """Also builds the `pyrunc` command from native/front.c beside the scripts, so that pip
-    installs it with them (a binary: pip rewrites only a "#!python" line). Without a compiler,
-    `pyrunc` is a copy of the Python CLI: every command works, `start` just costs an
-    interpreter's start."""
+    installs it with them (a binary: pip rewrites only a "#!python" line), and pyrunc-exec,
+    which it runs for a plain `exec`. Without a compiler, `pyrunc` is a copy of the Python
+    CLI: every command works, `start` just costs an interpreter's start; without
+    pyrunc-exec the Python CLI runs every exec."""
 
     def run(self):
         super().run()
         out = os.path.join(self.build_dir, "pyrunc")
-        if not build_program(["native/front.c", "native/front_delete.c"], out):
+        if not build_program(_FRONT, out):
             self.warn("native/front.c did not build: `pyrunc` is the Python CLI itself")
             self.copy_file(os.path.join(self.build_dir, "pyrunc-py"), out)
+        elif not build_program(_FRONT_EXEC, os.path.join(self.build_dir, "pyrunc-exec"), libc=True,
+                               defines=("FRONT_EXEC", "PLAN_STANDALONE")):
+            self.warn("native/front_exec.c did not build: the Python CLI runs every exec")
 
     def get_outputs(self):  # distutils' build_scripts has none; setuptools' editable_wheel asks
-        return [os.path.join(self.build_dir, name) for name in ("pyrunc-py", "pyrunc")]
+        names = ["pyrunc-py", "pyrunc", "pyrunc-exec"]
+        return [p for p in (os.path.join(self.build_dir, n) for n in names) if os.path.exists(p)]
 
 
 setup(

@@ -86,22 +86,29 @@ static unsigned long own_dir(char *buf, unsigned long size, const char *argv0)
 	return (unsigned long)n;
 }
 
+/* exec NAME from this program's directory with this argv and environment; returns the
+ * error (a negative errno), with *shown the path tried */
+static long run_sibling(const char *name, char **argv, char **envp, char *path, unsigned long size, const char **shown)
+{
+	char self[MAX_PATH];
+	unsigned long dir = own_dir(self, sizeof(self), argv[0]);
+
+	*shown = name;
+	if (!dir) /* never a pyrunc-py from the working directory (an engine's is the bundle) */
+		return -2; /* ENOENT */
+	if (!join(path, size, self, dir, name, ""))
+		return -36; /* ENAMETOOLONG */
+	*shown = path;
+	return sys(NR_execve, path, argv, envp);
+}
+
 /* exec the Python CLI with this argv and environment */
 static __attribute__((noreturn)) void hand_over(char **argv, char **envp)
 {
-	char self[MAX_PATH], cli[MAX_PATH];
-	unsigned long dir = own_dir(self, sizeof(self), argv[0]);
-	const char *shown = PYTHON_CLI;
-	long err;
+	char cli[MAX_PATH];
+	const char *shown;
+	long err = run_sibling(PYTHON_CLI, argv, envp, cli, sizeof(cli), &shown);
 
-	if (!dir) { /* never a pyrunc-py from the working directory (an engine's is the bundle) */
-		err = -2; /* ENOENT */
-	} else if (!join(cli, sizeof(cli), self, dir, PYTHON_CLI, "")) {
-		err = -36; /* ENAMETOOLONG */
-	} else {
-		err = sys(NR_execve, cli, argv, envp);
-		shown = cli;
-	}
 	say("pyrunc: cannot run ");
 	say(shown);
 	say(": ");
@@ -171,18 +178,38 @@ static int plain_root(const char *root)
 	return root[0] && !only_slashes;
 }
 
-enum command { NONE, START, DELETE };
+enum command { NONE, START, DELETE, EXEC };
 
 struct args {
 	const char *root, *id, *log;
 	enum command cmd;
 	int force;
+	int argi; /* exec: where the program's argv starts */
 };
 
-/* The command's own argv: `start ID`, or `delete [-f|--force] ID [-f|--force]` (argparse
- * takes an optional before or after the positional); 0 for anything else. */
+/* `exec ID PROGRAM [ARG...]`: no flag of exec's own, and the program's argv as argparse
+ * hands it over whole (its REMAINDER). argparse sorts every string first, and one that
+ * starts with "--" may be an abbreviation of several options -- an error even there. A
+ * single "-" and one letter matches one short option at most, so "sh -c ..." is plain. */
+static int parse_exec(int argc, char **argv, int i, struct args *a)
+{
+	a->cmd = EXEC;
+	a->id = argv[i + 1];
+	a->argi = i + 2;
+	if (a->argi >= argc || !plain_id(a->id) || !is_value(argv[a->argi]))
+		return 0;
+	for (i = a->argi + 1; i < argc; i++)
+		if (after(argv[i], "--"))
+			return 0;
+	return 1;
+}
+
+/* The command's own argv: `start ID`, `delete [-f|--force] ID [-f|--force]` (argparse
+ * takes an optional before or after the positional), or a plain exec; 0 for anything else. */
 static int parse_command(int argc, char **argv, int i, struct args *a)
 {
+	if (same(argv[i], "exec"))
+		return parse_exec(argc, argv, i, a);
 	if (same(argv[i], "start")) {
 		a->cmd = START;
 		a->id = argv[i + 1];
@@ -419,7 +446,7 @@ static int native_start(long rootfd, const char *id)
 
 /* What the Python CLI does before any command (the log file, the root), then the command;
  * -1 whenever the Python CLI must take over. */
-static int run_native(const struct args *a, char **envp)
+static int run_native(const struct args *a, int argc, char **argv, char **envp)
 {
 	char root_buf[MAX_PATH];
 	const char *root = a->root ? a->root : default_root(root_buf, sizeof(root_buf), envp);
@@ -437,7 +464,12 @@ static int run_native(const struct args *a, char **envp)
 	rootfd = sys6(NR_openat, AT_FDCWD, (long)root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
 	if (rootfd < 0)
 		return -1;
-	done = a->cmd == START ? native_start(rootfd, a->id) : native_delete(rootfd, a->id, a->force);
+	if (a->cmd == EXEC)
+		done = native_exec(rootfd, a->id, argv + a->argi, argc - a->argi);
+	else if (a->cmd == START)
+		done = native_start(rootfd, a->id);
+	else
+		done = native_delete(rootfd, a->id, a->force);
 	sys(NR_close, rootfd, 0, 0);
 	return done;
 }
@@ -447,9 +479,20 @@ static __attribute__((noreturn)) void program_main(int argc, char **argv, char *
 	struct args a;
 
 	if (argc > 1 && parse(argc, argv, &a)) {
+		const char *native_init = env(envp, "LIBCONTAINER_NATIVE_INIT"); /* init/plan.enabled() */
+		if (a.cmd == EXEC && native_init && same(native_init, "0"))
+			hand_over(argv, envp);
+#ifndef FRONT_EXEC
+		if (a.cmd == EXEC) { /* the libc build of this program runs it, or else Python */
+			char path[MAX_PATH];
+			const char *shown;
+			run_sibling(NATIVE_EXEC_PROGRAM, argv, envp, path, sizeof(path), &shown);
+			hand_over(argv, envp);
+		}
+#endif
 		/* no process of any container may ptrace this one or read its memory */
 		sys(NR_prctl, PR_SET_DUMPABLE, 0, 0);
-		if (run_native(&a, envp) == 0)
+		if (run_native(&a, argc, argv, envp) == 0)
 			leave(0);
 	}
 	hand_over(argv, envp);

@@ -16,6 +16,10 @@
 #define EXEC_FIFO "exec.fifo"
 #define NATIVE_START "start.native"
 #define NATIVE_DELETE "delete.native"
+#define NATIVE_EXEC "exec.native"
+#define EXEC_FACTS_MAX (1 << 20) /* native_exec.MAX_SIZE */
+/* The same program built with libc and the plan's steps (initplan*.c): it runs a plain exec */
+#define NATIVE_EXEC_PROGRAM "pyrunc-exec"
 
 struct kernel_pollfd { /* struct pollfd, whose header a freestanding build has not */
 	int fd;
@@ -41,5 +45,14 @@ long wait_input(long fd1, long fd2, long timeout_ms, short *rev1, short *rev2);
 /* runc's delete for the containers create left delete.native for: 0 when done, -1 when the
  * Python CLI must decide (what was done so far, it does again or finds done). */
 int native_delete(long rootfd, const char *id, int force);
+
+#ifdef FRONT_EXEC
+/* A plain `exec` of the containers create left exec.native for (native_exec.py): exits
+ * with the process's status, or returns -1 when the Python CLI must run it (nothing of it
+ * is left running). */
+int native_exec(long rootfd, const char *id, char **program, int nargs);
+#else
+#define native_exec(rootfd, id, program, nargs) ((void)(rootfd), (void)(id), (void)(program), (void)(nargs), -1)
+#endif
 
 #endif /* LIBCONTAINER_FRONT_H */

@@ -214,7 +214,7 @@ do_join(const struct op *op)
     npending = 0;
 }
 
-static void __attribute__((noreturn))
+void
 run_plan(const unsigned char *p, const unsigned char *end)
 {
     static struct op op; /* large: not on the stack */
@@ -353,11 +353,14 @@ run_plan(const unsigned char *p, const unsigned char *end)
     plan_die(EINVAL, "init plan: ", "no exec step: ");
 }
 
+sigset_t plan_saved_mask; /* the runtime's signal mask: the init restores it for execve */
+int plan_default_signals;
+
 /* ---- the clone ---------------------------------------------------------------------- */
+#ifndef PLAN_STANDALONE
 
 /* What the CLONE_VM init reads of ours: set before the clone, left alone while it runs. */
 static const unsigned char *plan_begin, *plan_end;
-sigset_t plan_saved_mask; /* the runtime's signal mask: the init restores it for execve */
 
 /* The CLONE_VM init's stack. The kernel zeroes ``ctid`` (CLONE_CHILD_CLEARTID) when the
  * init leaves our memory -- at its execve or its exit -- so the next clone can tell
@@ -442,6 +445,7 @@ nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
     }
     if (share && PLAN_RAW_SYSCALLS && cgroup_fd < 0)
         stack = vm_stack_get();
+    plan_default_signals = 1; /* ours are Python's, not the caller's: see do_exec */
     /* every signal blocked from the clone on: a handler of ours must never run in the
      * init (with CLONE_VM it would write our interpreter's state); it restores the mask
      * for execve */
@@ -477,3 +481,4 @@ nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
         return raise_errno(saved_errno, NULL, NULL);
     return PyLong_FromPid(pid);
 }
+#endif /* PLAN_STANDALONE */

@@ -5,7 +5,31 @@
 #ifndef LIBCONTAINER_INITPLAN_H
 #define LIBCONTAINER_INITPLAN_H
 
+#ifdef PLAN_STANDALONE
+/* linked into a program of its own (front_exec.c), without Python: nsenter.h's system
+ * headers, then its fallbacks, in the same order (Python.h defines _GNU_SOURCE first) */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+
+#include "nsenter_compat.h"
+#else
 #include "nsenter.h"
+#endif
 
 #include <limits.h>
 #include <stdarg.h>
@@ -87,8 +111,12 @@ struct op {
 
 /* initplan.c: the channel to the runtime and the decoder */
 extern int sync_fd;
+/* Walk the plan in [p, end): the caller is the new process, with every signal blocked
+ * (plan_saved_mask is what the program gets) and sync_fd set. */
+void run_plan(const unsigned char *p, const unsigned char *end) __attribute__((noreturn));
 extern int root_fd;
 extern sigset_t plan_saved_mask; /* the runtime's signal mask, for the program */
+extern int plan_default_signals;  /* the program gets SIGPIPE and SIGXFSZ's defaults (Python's child) */
 void send_all(const char *s, size_t n);
 /* Report "[Errno N] <prefix><detail>" (+ strerror where the text ends in ": ", or has no
  * words of its own) on the sync socket as an "error" message, and exit. */

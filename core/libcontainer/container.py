@@ -39,6 +39,9 @@ class Container:
         self.cgroup_manager = cgroup_manager
         self._saved = saved or {}
         self.init_process = None
+        #: (the Process a plain `exec` runs, config.json's path, its bytes): set by the CLI's
+        #: create, so that the init's start leaves exec.native for the front (native_exec.py)
+        self.plain_exec = None
 
     # ---- introspection ---------------------------------------------------------------
     @property
@@ -117,12 +120,18 @@ class Container:
         before = dict(self._saved)
         recorded = False
         started: dict[int, str | None] = {}
+        exec_facts: list[bytes | None] = []
 
         def while_waiting() -> None:  # the init builds its rootfs: our bookkeeping meanwhile
             self._dump_config()
             # the start time is the clone's, so read it now: once the init is ready it may be
             # exec'ing, and a read of /proc/PID/stat waits for an execve to finish (~1.5 ms)
             started[process.pid] = st.process_start_time(process.pid)
+            if self.plain_exec is not None and started[process.pid]:
+                from . import native_exec
+
+                exec_facts.append(native_exec.facts(self.config, self.plain_exec, self.cgroup_manager, seccomp_filter,
+                                                    process.pid, started[process.pid]))
 
         def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now
             nonlocal recorded
@@ -145,6 +154,8 @@ class Container:
             facts = self._native_delete_facts(pid, start_time) if plain else None
             if facts:
                 st.write_native_facts(self.state_dir, st.NATIVE_DELETE_FILE, facts)
+            if exec_facts and exec_facts[0] and pid == process.pid:
+                st.write_native_facts(self.state_dir, st.NATIVE_EXEC_FILE, exec_facts[0])
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
@@ -155,7 +166,7 @@ class Container:
                 os.unlink(fifo)
             if recorded:
                 self._saved = before  # recorded, then the execve failed: no state of a start
-                st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE, st.NATIVE_DELETE_FILE)
+                st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE, st.NATIVE_DELETE_FILE, st.NATIVE_EXEC_FILE)
                 try:
                     os.unlink(os.path.join(self.state_dir, st.STATE_FILE))
                 except FileNotFoundError:

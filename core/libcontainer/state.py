@@ -25,6 +25,8 @@ NATIVE_START_FILE = "start.native"
 #: it reads when not paused, and the cgroup directories to remove, a line each; written only
 #: for a container whose delete is no more than that (Container._native_delete_facts).
 NATIVE_DELETE_FILE = "delete.native"
+#: The same for a plain `pyrunc exec` (native/front_exec.c): sections, see native_exec.py.
+NATIVE_EXEC_FILE = "exec.native"
 
 
 class StateCorrupt(ContainerError):
@@ -42,13 +44,15 @@ def write_state(state_dir: str, state: dict) -> None:
     os.rename(tmp, os.path.join(state_dir, STATE_FILE))
 
 
-def write_native_facts(state_dir: str, name: str, text: str) -> None:
+def write_native_facts(state_dir: str, name: str, text: str | bytes) -> None:
     """No temp file and rename: the front accepts only the complete form (each line ends in
-    a newline, the first is digits, one space, digits), so a half-written file only sends
-    the command to the Python CLI."""
+    a newline, the first is digits, one space, digits; exec.native's last section is "end"),
+    so a half-written file only sends the command to the Python CLI."""
+    data = memoryview(text.encode() if isinstance(text, str) else text)
     fd = os.open(os.path.join(state_dir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        os.write(fd, text.encode())
+        while data:
+            data = data[os.write(fd, data):]
     finally:
         os.close(fd)
 

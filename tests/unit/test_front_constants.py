@@ -11,7 +11,7 @@ import os
 import re
 
 from libcontainer import state
-from libcontainer.cli import main
+from libcontainer.cli import fastargs, main
 from libcontainer.container import EXEC_FIFO
 
 NATIVE = os.path.join(os.path.dirname(__file__), "..", "..", "native")
@@ -57,3 +57,50 @@ def test_the_fronts_flags_are_the_clis():
     assert own == {"-f", "--force"} and delete.options["-f"].kind == "const"
     assert read - own and read - own <= declared, read - own - declared
     assert [a.dest for a in delete.positionals] == ["container_id"]
+
+
+def test_the_exec_facts_are_named_as_the_python_side_writes_them():
+    from libcontainer import native_exec
+
+    d = _defines()
+    assert d["NATIVE_EXEC"] == state.NATIVE_EXEC_FILE
+    with open(os.path.join(NATIVE, "front.h")) as f:
+        limit = re.search(r"^#define EXEC_FACTS_MAX \(1 << (\d+)\)", f.read(), re.M).group(1)
+    assert 1 << int(limit) == native_exec.MAX_SIZE
+    here = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(here, "setup.py")) as f:
+        assert f'"{d["NATIVE_EXEC_PROGRAM"]}"' in f.read()  # built and installed under that name
+
+
+# `exec ID PROGRAM [ARG...]` as the front takes it (front.c's parse_exec), and argv it refuses
+_EXEC_FORMS = [
+    (["exec", "c1", "true"], True),
+    (["exec", "c1", "sh", "-c", "echo -e -x"], True),
+    (["exec", "c1", "ls", "-l", "-e", "-d", "-p", "-t", "-u", "-g", "-h", "-v", "-1", "-cX", "a b", "-e=x"], True),
+    (["exec", "c1", "sh", "--cwd"], False),
+    (["exec", "c1", "sh", "--"], False),
+    (["exec", "-d", "c1", "true"], False),
+    (["exec", "c1", "-c"], False),
+    (["exec", "c1"], False),
+]
+
+
+def test_the_exec_argv_the_front_takes_is_the_clis():
+    """For every argv the front runs itself, argparse (through fastargs, or itself) reads no
+    flag of exec's and hands the program's argv over whole."""
+    with open(FRONT) as f:
+        text = f.read()
+    assert 'after(argv[i], "--")' in text and "is_value(argv[a->argi])" in text  # the rule below
+    for argv, front_takes in _EXEC_FORMS:
+        rule = (len(argv) > 2 and argv[2][:1] not in ("", "-") and not any(a.startswith("--") for a in argv[3:])
+                and argv[1][:1] != "-")
+        assert rule == front_takes, argv
+        if not front_takes:
+            continue
+        ns = main.fast_parse(argv)
+        if ns is None:
+            ns = main.build_parser(fill_all=True).parse_args(argv)
+        spec = main._command_spec("exec")
+        defaults = {a.dest: a.default for a in spec.options.values() if a.dest != fastargs.SUPPRESS}
+        assert ns.container_id == argv[1] and ns.exec_args == argv[2:], argv
+        assert {k: getattr(ns, k) for k in defaults} == defaults, argv

@@ -121,7 +121,7 @@ def cmd_restore(args) -> int:
     container_id(args)
     opts = options(args, restore=True)
     backend = _backend()  # fails before anything is created while no backend is built
-    cid, config, process, pid_file = _prepare(args, detach=args.detach)
+    cid, config, process, pid_file, _ = _prepare(args, detach=args.detach)
     container = Factory(args.root).create(cid, config)
     try:
         backend.restore(container, process, opts)

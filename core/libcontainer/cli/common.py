@@ -53,6 +53,12 @@ def load_spec(bundle: str | None) -> tuple[str, dict]:
     resolved directory (os.Getwd after chdir), so a bundle given through a symlink or
     a relative path is stored as the real path.
     """
+    bundle, spec, _ = read_spec(bundle)
+    return bundle, spec
+
+
+def read_spec(bundle: str | None) -> tuple[str, dict, bytes]:
+    """:func:`load_spec`, and config.json's bytes."""
     if bundle:
         try:
             os.chdir(bundle)
@@ -74,7 +80,7 @@ def load_spec(bundle: str | None) -> tuple[str, dict]:
     if not isinstance(spec, dict):
         raise CliError(f"invalid JSON in {SPEC_CONFIG}: not an object")
     validate_process(spec.get("process"))
-    return os.getcwd(), spec
+    return os.getcwd(), spec, raw
 
 
 def validate_process(process) -> None:

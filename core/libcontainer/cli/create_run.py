@@ -14,8 +14,8 @@ from .common import (
     absolute,
     container_id,
     forward_signals,
-    load_spec,
     process_kwargs,
+    read_spec,
     rootless_cgroups,
     write_pid_file,
 )
@@ -65,7 +65,8 @@ def _prepare(args, *, detach: bool):
     cid = container_id(args)
     validate_id(cid)
     pid_file = absolute(args.pid_file)
-    bundle, spec = load_spec(args.bundle)
+    bundle, spec, raw = read_spec(args.bundle)
+    plain_exec = _plain_exec(spec["process"], bundle, raw)  # before create_config may change the spec
     proc = process_from_spec(spec["process"])
     tty.check(proc["terminal"], args.console_socket, detach)
     config = create_config(
@@ -84,7 +85,21 @@ def _prepare(args, *, detach: bool):
         # relative to the bundle, as runc dials it after the chdir
         process.console_socket = args.console_socket
     fds.apply(process, args.preserve_fds, listen=True)
-    return cid, config, process, pid_file
+    return cid, config, process, pid_file, plain_exec
+
+
+def _plain_exec(spec_process: dict, bundle: str, raw: bytes):
+    """Container.plain_exec: what a plain `exec` of this container will run, from which
+    config.json (native_exec.py); None when that cannot be told now."""
+    import os
+
+    from .common import SPEC_CONFIG
+    from .exec_cmd import plain_process
+
+    try:
+        return plain_process(spec_process, ["sh"]), os.path.join(bundle, SPEC_CONFIG), raw
+    except Exception:  # noqa: BLE001 - the Python `exec` will report it, if it is ever run
+        return None
 
 
 def _create(args, *, detach: bool, run: bool):
@@ -93,7 +108,7 @@ def _create(args, *, detach: bool, run: bool):
 
     from . import tty
 
-    cid, config, process, pid_file = _prepare(args, detach=detach)
+    cid, config, process, pid_file, plain_exec = _prepare(args, detach=detach)
     # runc's setupIO: a foreground terminal needs ours, before anything is created
     term = tty.Foreground() if process.terminal and not detach else None
     if term is not None:
@@ -104,6 +119,7 @@ def _create(args, *, detach: bool, run: bool):
         if term is not None:
             term.close()
         raise
+    container.plain_exec = plain_exec
     try:
         if run:
             container.run(process)

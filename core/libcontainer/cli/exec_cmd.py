@@ -74,7 +74,43 @@ def process_spec(args, bundle: str) -> dict:
     from .common import load_spec
 
     _, spec = load_spec(bundle)
-    proc = spec.get("process") or {}  # a fresh parse, ours to change (no deepcopy: ~2 ms of imports)
+    return with_flags(spec.get("process") or {}, args)  # a fresh parse, ours to change
+
+
+class _NoFlags:
+    """`exec`'s flags as the parser leaves them when none is given."""
+
+    cwd = apparmor = process_label = user = ""
+    cap: list = []
+    env: list = []
+    additional_gids: list = []
+    tty = False
+    no_new_privs = None
+
+    def __init__(self, exec_args):
+        self.exec_args = exec_args
+
+
+def plain_process(spec_process: dict, exec_args: list[str]):
+    """The Process `exec ID ARGS...` runs, without flags, for a config.json ``process``:
+    what create compiles ahead for the native front (native_exec.py)."""
+    return to_process(with_flags(dict(spec_process, env=list(spec_process.get("env") or []),
+                                      user=dict(spec_process.get("user") or {})), _NoFlags(exec_args)))
+
+
+def to_process(spec_process: dict, preserve_fds: int = 0):
+    from libcontainer import Process
+    from libcontainer.specconv import process_from_spec
+
+    from . import fds
+
+    process = Process(**process_kwargs(process_from_spec(spec_process)))
+    fds.apply(process, preserve_fds, listen=False)
+    return process
+
+
+def with_flags(proc: dict, args) -> dict:
+    """runc's getProcess after the load: the flags over config.json's ``proc`` (changed)."""
     proc["args"] = list(args.exec_args)
     if args.cwd:
         proc["cwd"] = args.cwd
@@ -108,15 +144,13 @@ def process_spec(args, bundle: str) -> dict:
 
 
 def cmd_exec(args) -> int:
-    from libcontainer import Process
     from libcontainer.init import plan
-    from libcontainer.specconv import process_from_spec
     from libcontainer.state import annotations
 
     plan.SHARE_MEMORY = True  # a one-shot process: the native child may share our memory
     from libcontainer.exec_process import PartialConfig
 
-    from . import fds, tty  # here: parsing `exec` (fastargs loads this module) needs neither
+    from . import tty  # here: parsing `exec` (fastargs loads this module) needs it not
 
     pid_file = absolute(args.pid_file)
     console_socket = absolute(args.console_socket)  # load_spec chdirs to the bundle; runc does not
@@ -134,11 +168,9 @@ def cmd_exec(args) -> int:
     bundle, _ = annotations(getattr(container.config, "labels", []) or [])
     spec_process = process_spec(args, bundle or os.getcwd())
     tty.check(bool(spec_process.get("terminal")), console_socket, args.detach)
-    proc = process_from_spec(spec_process)
-    process = Process(**process_kwargs(proc))
+    process = to_process(spec_process, args.preserve_fds)
     if process.terminal and console_socket:
         process.console_socket = console_socket
-    fds.apply(process, args.preserve_fds, listen=False)
     term = tty.Foreground() if process.terminal and not args.detach else None
     if term is not None:
         term.size_for(process)

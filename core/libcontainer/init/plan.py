@@ -66,18 +66,21 @@ class Plan:
                      + (len(strs) + 1).to_bytes(2, "little"))
         for i in ints:  # int.to_bytes, not struct (two modules fewer for `run` and `exec`)
             parts.append((i - _WRAP if i >= _HALF else i).to_bytes(8, "little", signed=True))
-        for text in (prefix, *strs):
-            if isinstance(text, bytes):  # binary (a BPF program): the step has its length
-                b = text
-            else:
-                b = text.encode("utf-8", "surrogateescape")  # os.fsencode's encoding
-                if b"\0" in b:
-                    raise Unsupported("NUL in a string")
-            parts.append(len(b).to_bytes(4, "little"))
-            parts.append(b + b"\0")
+        parts.extend(encode_string(text) for text in (prefix, *strs))
 
     def bytes(self) -> bytes:
         return b"".join(self.parts)
+
+
+def encode_string(text: str | bytes) -> bytes:
+    """One string of a step: u32 length, the bytes, NUL."""
+    if isinstance(text, bytes):  # binary (a BPF program): the step has its length
+        b = text
+    else:
+        b = text.encode("utf-8", "surrogateescape")  # os.fsencode's encoding
+        if b"\0" in b:
+            raise Unsupported("NUL in a string")
+    return len(b).to_bytes(4, "little") + b + b"\0"
 
 
 _HALF, _WRAP = 1 << 63, 1 << 64  # an unsigned 64-bit value (RLIM_INFINITY) travels as its i64 bits
@@ -269,27 +272,43 @@ def _devices(plan: Plan, config) -> None:
         plan.add(SYMLINK, [0], ["/dev", name, src], "")
 
 
-def _user(root: str, process):
+def _user(root: str, process, files=None):
     """The user, looked up in the container's own /etc/passwd and /etc/group under
     ``root`` (the rootfs, or /proc/PID/root of a running container), as the Python init
-    does once inside: opened with RESOLVE_IN_ROOT, so no symlink in them leads out."""
+    does once inside: opened with RESOLVE_IN_ROOT, so no symlink in them leads out.
+    ``files``: the two files' bytes as :func:`user_files` read them."""
     from .. import user
+
+    texts = [None if b is None else [ln.strip() for ln in b.decode("utf-8", "replace").splitlines()]
+             for b in (files if files is not None else user_files(root))]
+    return user.resolve_lines(process.user, process.additional_groups, texts[0], texts[1])
+
+
+#: the files the user lookup reads, in :func:`user_files`' order
+USER_FILES = ("/etc/passwd", "/etc/group")
+
+
+def user_files(root: str, strict: bool = False) -> list[bytes | None]:
+    """The bytes of :data:`USER_FILES` under ``root``; None for one that cannot be read
+    (``strict``: only for one that does not exist -- any other error raises OSError)."""
     from ..rootfs.safepath import open_in_root
 
     root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        texts = []
-        for name in ("/etc/passwd", "/etc/group"):
+        out: list[bytes | None] = []
+        for name in USER_FILES:
             try:
                 fd = open_in_root(root_fd, name, os.O_RDONLY)
-            except OSError:
-                texts.append(None)
+            except OSError as e:
+                if strict and not isinstance(e, FileNotFoundError):
+                    raise
+                out.append(None)
                 continue
-            with open(fd, encoding="utf-8", errors="replace") as f:
-                texts.append([ln.strip() for ln in f.read().splitlines()])
+            with open(fd, "rb") as f:
+                out.append(f.read())
+        return out
     finally:
         os.close(root_fd)
-    return user.resolve_lines(process.user, process.additional_groups, texts[0], texts[1])
 
 
 #: what the user lookup reads, and the directories above it
@@ -377,10 +396,17 @@ def _compile(config, process, fifo_fd: int, memfd: int | None, loopback: bool, s
 
 def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd: int, memfd: int | None, *,
                    ready: bool, seccomp=None) -> None:
-    """process_setup.prepare and apply, then the execve (init and exec alike). The seccomp
-    filter goes where init/security.py loads it: without no_new_privs before the bounding
-    set is cut (loading needs CAP_SYS_ADMIN), with it as late as possible -- the EXEC step
-    installs it right after the program lookup."""
+    """process_setup.prepare and apply, then the execve (init and exec alike)."""
+    env = _setup_steps(p, config, process, exec_user, parent_pid, seccomp)
+    p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid,
+                 len(process.args), int(ready)], [*process.args, *env])
+
+
+def _setup_steps(p: Plan, config, process, exec_user, parent_pid: int, seccomp=None) -> list[str]:
+    """The process steps before the EXEC step; returns the program's environment. The
+    seccomp filter goes where init/security.py loads it: without no_new_privs before the
+    bounding set is cut (loading needs CAP_SYS_ADMIN), with it as late as possible -- the
+    EXEC step installs it right after the program lookup."""
     from .. import capabilities
     from ..configs.rlimit import rlimit_number
 
@@ -417,8 +443,7 @@ def _process_steps(p: Plan, config, process, exec_user, parent_pid: int, fifo_fd
         p.add(CAPS, [caps.effective, caps.permitted, caps.inheritable, caps.ambient, caps.last])
     if nnp:
         p.add(PRCTL, [PR_SET_NO_NEW_PRIVS, 1], (), "prctl: ")
-    p.add(EXEC, [fifo_fd, -1 if memfd is None else memfd, config.parent_death_signal or 0, parent_pid,
-                 len(process.args), int(ready)], [*process.args, *env])
+    return env
 
 
 def compile_exec(config, process, init_pid: int, join_fds, seccomp=None) -> tuple[bytes, list[int]] | None:
@@ -461,4 +486,24 @@ def compile_exec(config, process, init_pid: int, join_fds, seccomp=None) -> tupl
     except (Unsupported, OSError, LookupError, ValueError):
         for fd in fds:
             os.close(fd)
+        return None
+
+
+def exec_template(config, process, seccomp=None) -> tuple[bytes, bytes, list[bytes | None]] | None:
+    """What native/front_exec.c needs to run ``process`` as :func:`compile_exec` would,
+    with other args and without Python: (the process steps -- everything after the joins,
+    "go" and setsid the front adds itself -- the EXEC step's environment as encoded
+    strings, the bytes of :data:`USER_FILES` the user was looked up in, None for one that
+    does not exist). None where compile_exec would not compile it, or when the lookup
+    could not read a file (the front then could not tell it unchanged)."""
+    if not enabled():
+        return None
+    try:
+        _check_supported(config, process, exec_=True, seccomp=seccomp)
+        files = user_files(config.rootfs, strict=True)
+        exec_user = _user(config.rootfs, process, files)
+        p = Plan()
+        env = _setup_steps(p, config, process, exec_user, 0, seccomp if config.seccomp is not None else None)
+        return p.bytes(), b"".join(encode_string(e) for e in env), files
+    except (Unsupported, OSError, LookupError, ValueError):
         return None

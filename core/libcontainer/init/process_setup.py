@@ -47,6 +47,7 @@ def prepare(config, process) -> Prepared:
 def apply(sc, config, process, prepared: Prepared, sec=None) -> None:
     """``sec`` (init.security.Security) adds LSM labels, seccomp and capabilities at
     runc's points around the user change."""
+    default_signals_at_exec()
     for rl in list(config.rlimits or ()) + list(process.rlimits or ()):
         set_rlimit(rl)
     umask = process.umask if process.umask is not None else config.umask
@@ -68,6 +69,22 @@ def apply(sc, config, process, prepared: Prepared, sec=None) -> None:
     if process.no_new_privileges or (process.no_new_privileges is None and config.no_new_privileges):
         sc.prctl(PR_SET_NO_NEW_PRIVS, 1)
     prepared.path = lookup(process.args[0], prepared.env_list, cwd)
+
+
+def _ignore(_signum, _frame) -> None:
+    pass
+
+
+def default_signals_at_exec() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across
+    execve: the program would get EPIPE where it expects to die. A caught signal goes back
+    to its default at execve, so catch them and do nothing -- until then a write to a closed
+    pipe (a hook's stdin) is still EPIPE for us. Before the seccomp filter, which may refuse
+    rt_sigaction (native/initplan_proc.c's do_exec does the same for the native init)."""
+    import _signal
+
+    for sig in (_signal.SIGPIPE, _signal.SIGXFSZ):
+        _signal.signal(sig, _ignore)
 
 
 def _env_dict(env: list[str]) -> dict:
