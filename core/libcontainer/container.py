@@ -39,8 +39,10 @@ class Container:
         self.cgroup_manager = cgroup_manager
         self._saved = saved or {}
         self.init_process = None
-        #: (the Process a plain `exec` runs, config.json's path, its bytes): set by the CLI's
-        #: create, so that the init's start leaves exec.native for the front (native_exec.py)
+        #: set by the CLI's create, so that the init's start leaves exec.native for the front
+        #: (native_exec.py): a callable that returns the Process a plain `exec` runs,
+        #: config.json's path and the bytes it was made from (or None), called while the
+        #: init builds its rootfs
         self.plain_exec = None
 
     # ---- introspection ---------------------------------------------------------------
@@ -127,10 +129,11 @@ class Container:
             # the start time is the clone's, so read it now: once the init is ready it may be
             # exec'ing, and a read of /proc/PID/stat waits for an execve to finish (~1.5 ms)
             started[process.pid] = st.process_start_time(process.pid)
-            if self.plain_exec is not None and started[process.pid]:
+            plain = self.plain_exec() if self.plain_exec is not None and started[process.pid] else None
+            if plain is not None:
                 from . import native_exec
 
-                exec_facts.append(native_exec.facts(self.config, self.plain_exec, self.cgroup_manager, seccomp_filter,
+                exec_facts.append(native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter,
                                                     process.pid, started[process.pid]))
 
         def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now

@@ -66,7 +66,6 @@ def _prepare(args, *, detach: bool):
     validate_id(cid)
     pid_file = absolute(args.pid_file)
     bundle, spec, raw = read_spec(args.bundle)
-    plain_exec = _plain_exec(spec["process"], bundle, raw)  # before create_config may change the spec
     proc = process_from_spec(spec["process"])
     tty.check(proc["terminal"], args.console_socket, detach)
     config = create_config(
@@ -85,19 +84,22 @@ def _prepare(args, *, detach: bool):
         # relative to the bundle, as runc dials it after the chdir
         process.console_socket = args.console_socket
     fds.apply(process, args.preserve_fds, listen=True)
-    return cid, config, process, pid_file, plain_exec
+    return cid, config, process, pid_file, lambda: _plain_exec(bundle, raw)
 
 
-def _plain_exec(spec_process: dict, bundle: str, raw: bytes):
+def _plain_exec(bundle: str, raw: bytes):
     """Container.plain_exec: what a plain `exec` of this container will run, from which
-    config.json (native_exec.py); None when that cannot be told now."""
+    config.json (native_exec.py), parsed again from its bytes as `exec` parses it; None
+    when that cannot be told now. Called while the init builds its rootfs."""
     import os
+
+    from libcontainer import jsonfast
 
     from .common import SPEC_CONFIG
     from .exec_cmd import plain_process
 
     try:
-        return plain_process(spec_process, ["sh"]), os.path.join(bundle, SPEC_CONFIG), raw
+        return plain_process(jsonfast.loads(raw)["process"], ["sh"]), os.path.join(bundle, SPEC_CONFIG), raw
     except Exception:  # noqa: BLE001 - the Python `exec` will report it, if it is ever run
         return None
 
