@@ -18,8 +18,8 @@ runs them only while all of it still holds, handing the exec to the Python CLI o
 Sections, each ``NAME LEN[ ARG]\\n`` + LEN bytes + ``\\n`` (LEN -1: no bytes -- ARG names a
 file that must not exist), in this order: ``init`` "PID STARTTIME"; ``freezer``
 "FILE\\tUNPAUSED"; ``ns`` a "NAME FLAG" line per namespace to join (state order; "pid" is
-entered by the front itself, as exec_process.py does); ``join`` a cgroup ``tasks`` file a
-line (the exec'd process writes "0" to each: init/cgroupjoin.py); ``file`` (ARG: a host
+entered by the front itself, as exec_process.py does); ``join`` a line per cgroup file the
+exec'd process writes "0" to (v1 ``tasks``, init/cgroupjoin.py; v2 ``cgroup.procs``); ``file`` (ARG: a host
 path) and ``root`` (ARG: a path in the container) whose bytes must be the same; ``steps``
 the plan's process steps; ``env`` the EXEC step's environment strings (ARG: the parent-death
 signal); ``end`` -- without which a half-written file is not read.
@@ -41,9 +41,14 @@ def _section(name: str, data: bytes | None, arg: str = "") -> bytes:
 
 
 def _join_files(paths: dict[str, str]) -> list[str] | None:
-    """The ``tasks`` files a Python `exec` moves its process through (cli/saved.py's
-    SavedCgroupView.join_files, from the same cgroup_paths)."""
+    """The files the exec'd process writes "0" to, to be where a Python `exec` puts it: on
+    v1 the ``tasks`` files it moves its process through (cli/saved.py's
+    SavedCgroupView.join_files, from the same cgroup_paths); on v2 the one cgroup's
+    ``cgroup.procs``, where the Python `exec` writes its PID (fs2's apply) and "0" moves
+    the writer. None for a mix of the two."""
     paths = {k: v for k, v in (paths or {}).items() if v}
+    if list(paths) == [""]:
+        return [os.path.join(paths[""], "cgroup.procs")]
     if not paths or "" in paths:
         return None
     return [os.path.join(p, "tasks") for p in paths.values()]

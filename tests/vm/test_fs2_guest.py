@@ -294,3 +294,39 @@ def test_the_native_front_deletes_a_v2_container(rootfs, state_root, tmp_path, c
             if os.path.exists(container.state_dir):  # the front did not finish: undo it all
                 stop(container, proc)
 
+
+
+def test_the_native_front_execs_into_a_v2_container(rootfs, state_root, tmp_path, cg, no_leaks):
+    """native/front_exec.c on a real v2 cgroup, run alone (pyrunc and pyrunc-exec, no Python
+    CLI beside them: a hand-over would fail with 127): the exec'd process moves itself into
+    the container's cgroup by writing "0" to its cgroup.procs, and a paused container (its
+    cgroup.freeze 1) is left to the Python CLI."""
+    here = os.path.dirname(sys.executable)
+    for name in ("pyrunc", "pyrunc-exec"):
+        with open(os.path.join(here, name), "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                pytest.skip(f"{name} is not native (setup.py could not build it)")
+        shutil.copy2(os.path.join(here, name), tmp_path / name)
+    config_json = tmp_path / "config.json"  # what `exec` would read again: any bytes do here
+    config_json.write_bytes(b'{"process": {"args": ["sh"]}}')
+    container = Factory(state_root).create("ex", make_config(rootfs, cg + "/ex"))
+    container.plain_exec = lambda: (Process(args=["sh"], env=["PATH=/bin"]), str(config_json),
+                                    config_json.read_bytes())
+    with open(tmp_path / "out", "w+") as out:
+        proc = Process(args=["/bin/sleep", "60"], stdout=out, stderr=out)
+        container.run(proc)
+        try:
+            d = container.cgroup_manager.path("")
+            with open(os.path.join(container.state_dir, "exec.native"), "rb") as f:
+                assert f"{d}/cgroup.procs\n".encode() in f.read()
+            front = [str(tmp_path / "pyrunc"), "--root", state_root, "exec", "ex"]
+            res = subprocess.run([*front, "sh", "-c", "cat /proc/self/cgroup; exit 5"], capture_output=True,
+                                 text=True, timeout=60)
+            assert res.returncode == 5, res
+            assert res.stdout == f"0::{cg}/ex\n", res  # no cgroup namespace: the host's path
+            container.pause()
+            res = subprocess.run([*front, "true"], capture_output=True, text=True, timeout=60)
+            assert res.returncode == 127 and "pyrunc-py" in res.stderr, res
+            container.resume()
+        finally:
+            stop(container, proc)
