@@ -1,7 +1,8 @@
 /*
  * The `pyrunc` command: it starts and deletes plain containers itself (front_delete.c for
- * delete), and hands every other command to the Python CLI (pyrunc-py, installed beside it)
- * by exec'ing it.
+ * delete), hands a plain exec to pyrunc-exec (this program built with libc and the native
+ * init's steps: front_exec.c), and every other command to the Python CLI (pyrunc-py,
+ * installed beside it) by exec'ing it.
  *
  * Why: `start` is the one command whose whole work is a system call or two (open the
  * container's exec FIFO, read it to end-of-file, unlink it), and a plain `delete` a few

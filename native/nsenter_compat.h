@@ -6,7 +6,7 @@
  * values below are the kernel's ABI, so defining them when the headers do not
  * lets the module build everywhere and still use features of a newer kernel
  * (a missing feature then fails at runtime with ENOSYS/EINVAL, not at build).
- * Only included by nsenter.h, after the system headers.
+ * Only included by nsenter.h (and initplan.h built without Python), after the system headers.
  */
 #ifndef LIBCONTAINER_NSENTER_COMPAT_H
 #define LIBCONTAINER_NSENTER_COMPAT_H
