@@ -42,8 +42,10 @@ class Container:
         #: set by the CLI's create, so that the init's start leaves exec.native for the front
         #: (native_exec.py): a callable that returns the Process a plain `exec` runs,
         #: config.json's path and the bytes it was made from (or None), called while the
-        #: init builds its rootfs
+        #: init builds its rootfs -- or, with plain_exec_later, by write_exec_facts()
         self.plain_exec = None
+        self.plain_exec_later = False
+        self._exec_facts_for = None
 
     # ---- introspection ---------------------------------------------------------------
     @property
@@ -129,12 +131,12 @@ class Container:
             # the start time is the clone's, so read it now: once the init is ready it may be
             # exec'ing, and a read of /proc/PID/stat waits for an execve to finish (~1.5 ms)
             started[process.pid] = st.process_start_time(process.pid)
-            plain = self.plain_exec() if self.plain_exec is not None and started[process.pid] else None
-            if plain is not None:
-                from . import native_exec
-
-                exec_facts.append(native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter,
-                                                    process.pid, started[process.pid]))
+            if self.plain_exec is not None and started[process.pid]:
+                inputs = (seccomp_filter, process.pid, started[process.pid])
+                if self.plain_exec_later:
+                    self._exec_facts_for = inputs
+                else:
+                    exec_facts.append(self._exec_facts(*inputs))
 
         def record(pid: int) -> None:  # the init is ready; without a FIFO it is exec'ing now
             nonlocal recorded
@@ -361,7 +363,28 @@ class Container:
 
             hooks.poststop(self.config, self.id)  # last, as in runc; a failure is only logged
 
+    def write_exec_facts(self) -> None:
+        """exec.native for a start that left it for later (plain_exec_later): the CLI's
+        foreground `run` writes it once its container has outlived a first moment. One that
+        exits at once is never exec'd into, and computing the facts (~1 ms) would only delay
+        run's exit. Nothing once the container is gone."""
+        inputs, self._exec_facts_for = self._exec_facts_for, None
+        data = self._exec_facts(*inputs) if inputs is not None else None
+        if not data:
+            return
+        with st.locked(self.state_dir):
+            if os.path.exists(os.path.join(self.state_dir, st.STATE_FILE)) and self.init_alive():
+                st.write_native_facts(self.state_dir, st.NATIVE_EXEC_FILE, data)
+
     # ---- internals -------------------------------------------------------------------
+    def _exec_facts(self, seccomp_filter, pid: int, start_time: str) -> bytes | None:
+        plain = self.plain_exec()
+        if plain is None:
+            return None
+        from . import native_exec
+
+        return native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter, pid, start_time)
+
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
         """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>VALUE", a
         cgroup directory a line), or None when deleting this container takes more than

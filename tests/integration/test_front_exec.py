@@ -317,3 +317,27 @@ def test_pythons_ignored_signals_are_not_the_programs(cli, bundle, lone, monkeyp
     for text in masks:
         mask = int(text.split()[1], 16)
         assert not mask & (1 << (signal.SIGPIPE - 1)) and not mask & (1 << (signal.SIGXFSZ - 1)), masks
+
+
+def test_a_foreground_runs_container_gets_its_facts_once_it_runs_on(cli, bundle, lone):  # noqa: F811
+    """A foreground `run` writes exec.native only after its container outlived a first
+    moment (a container that exits at once needs none, and run's exit would wait for them):
+    then the native exec works into it as into any other."""
+    bundle.write(["sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"])  # PID 1: a handler or nothing
+    proc = subprocess.Popen([_SCRIPT, "--root", cli.root, "run", "--bundle", bundle.dir, "fg1"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    facts = os.path.join(cli.root, "fg1", "exec.native")
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(facts) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.path.exists(facts)
+        res = lone("exec", "fg1", "echo", "into a foreground run")
+        assert res.returncode == 0 and res.stdout == "into a foreground run\n", res
+        proc.send_signal(signal.SIGTERM)  # forwarded to the container's init
+        assert proc.wait(timeout=20) == 7, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not os.path.exists(os.path.join(cli.root, "fg1"))

@@ -122,6 +122,7 @@ def _create(args, *, detach: bool, run: bool):
             term.close()
         raise
     container.plain_exec = plain_exec
+    container.plain_exec_later = run and not detach  # see _exec_facts_unless_gone
     try:
         if run:
             container.run(process)
@@ -137,6 +138,34 @@ def _create(args, *, detach: bool, run: bool):
             term.close()
         raise
     return container, process, term
+
+
+#: how long a foreground run's container runs before its exec.native is written
+_MOMENT_MS = 20
+
+
+def _exec_facts_unless_gone(container, pid: int) -> None:
+    """exec.native (the native front's plain exec) for a foreground run's container that
+    is still running after a moment: a container that is gone by then needs none, and one
+    that runs on gets it while it runs, not on the way to its start (Container.write_exec_facts)."""
+    import os
+    import select  # built into Debian's interpreter
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return  # gone already
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if poller.poll(_MOMENT_MS):
+            return
+    finally:
+        os.close(pidfd)
+    try:
+        container.write_exec_facts()
+    except Exception:  # noqa: BLE001, S110 - without it, `exec` runs in Python
+        pass
 
 
 def _destroy_quietly(container) -> None:
@@ -165,6 +194,7 @@ def cmd_run(args) -> int:
         return 0
     container, process, term = _create(args, detach=False, run=True)
     forward_signals(process.pid)
+    _exec_facts_unless_gone(container, process.pid)
     try:
         status = process.wait()
     finally:
