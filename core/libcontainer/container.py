@@ -378,12 +378,16 @@ class Container:
 
     # ---- internals -------------------------------------------------------------------
     def _exec_facts(self, seccomp_filter, pid: int, start_time: str) -> bytes | None:
-        plain = self.plain_exec()
-        if plain is None:
-            return None
-        from . import native_exec
+        """exec.native's bytes, or None. Never an error: without them, `exec` is Python's."""
+        try:
+            plain = self.plain_exec()
+            if plain is None:
+                return None
+            from . import native_exec
 
-        return native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter, pid, start_time)
+            return native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter, pid, start_time)
+        except Exception:  # noqa: BLE001 - a backend's native_removal, a config the template trips on
+            return None
 
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
         """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>VALUE", a

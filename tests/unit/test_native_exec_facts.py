@@ -26,3 +26,22 @@ def test_sections_are_framed_by_their_length():
     assert native_exec._section("file", b"a\nb", "/x/config.json") == b"file 3 /x/config.json\na\nb\n"
     assert native_exec._section("root", None, "/etc/group") == b"root -1 /etc/group\n"
     assert native_exec._section("end", b"") == b"end 0\n\n"
+
+
+def test_facts_never_fail_a_start():
+    """exec.native is an optimisation: whatever goes wrong making it, the start goes on."""
+    from libcontainer.container import Container
+
+    class Manager:
+        def native_removal(self):
+            raise RuntimeError("a backend's bug")
+
+    c = Container("x", "/nonexistent", object(), cgroup_manager=Manager())
+
+    def boom():
+        raise RuntimeError("the CLI's bug")
+
+    c.plain_exec = boom
+    assert c._exec_facts(None, 1, "1") is None
+    c.plain_exec = lambda: (object(), "/b/config.json", b"{}")
+    assert c._exec_facts(None, 1, "1") is None
