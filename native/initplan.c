@@ -219,9 +219,12 @@ run_plan(const unsigned char *p, const unsigned char *end)
 {
     static struct op op; /* large: not on the stack */
     seccomp_forget();
+    dir_cache_forget();
     while (p < end) {
         p = decode(p, end, &op);
         perr = 0;
+        if (op.code != P_MKNOD && op.code != P_SYMLINK)
+            dir_cache_drop();
         switch (op.code) {
         case P_PRCTL:
             if (k_prctl((int)arg_int(&op, 0), (unsigned long)arg_int(&op, 1)) < 0)

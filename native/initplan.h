@@ -139,6 +139,8 @@ void do_root_ro(const struct op *op);
 void do_ro_path(const struct op *op);
 void do_mask_path(const struct op *op);
 void do_sysctl(const struct op *op);
+void dir_cache_drop(void); /* MKNOD and SYMLINK's directory: dropped at any other step */
+void dir_cache_forget(void);
 
 /* initplan_proc.c: the process's steps */
 void do_mkdir_cwd(const struct op *op);

@@ -69,6 +69,55 @@ mkdir_all(const char *path, mode_t mode)
     }
 }
 
+/* The directory ``name`` (one component) in ``dirfd``, made if missing, never through a
+ * symlink; O_PATH fd or -1. For a directory the plan has just made or mounted. */
+static int
+subdir(int dirfd, const char *name, mode_t mode)
+{
+    if (k_mkdirat(dirfd, name, mode) < 0 && perr != EEXIST)
+        return -1;
+    return openat2_in(dirfd, name, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+}
+
+/* The parent directory of consecutive MKNOD and SYMLINK steps (/dev's nodes and links),
+ * resolved once for the run of them: nothing mounts in between, and those steps make no
+ * directory a symlink (run_plan drops it at any other step). */
+static char dir_cache_path[PATH_MAX];
+static int dir_cache_fd = -1;
+
+/* A CLONE_VM init shares these statics with the inits before it: one that failed midway left
+ * its descriptor's number here, which means nothing (or another file) in the next one. */
+void
+dir_cache_forget(void)
+{
+    dir_cache_fd = -1;
+}
+
+void
+dir_cache_drop(void)
+{
+    if (dir_cache_fd >= 0)
+        k_close(dir_cache_fd);
+    dir_cache_fd = -1;
+}
+
+/* mkdir_all(path) for those steps: a descriptor the cache owns (not to be closed). */
+static int
+cached_dir(const char *path)
+{
+    if (dir_cache_fd >= 0 && strcmp(path, dir_cache_path) == 0)
+        return dir_cache_fd;
+    dir_cache_drop();
+    if (strlen(path) >= sizeof(dir_cache_path)) {
+        perr = ENAMETOOLONG;
+        return -1;
+    }
+    dir_cache_fd = mkdir_all(path, 0755);
+    if (dir_cache_fd >= 0)
+        strcpy(dir_cache_path, path);
+    return dir_cache_fd;
+}
+
 static void
 split(const char *path, char *dir, char *base)
 {
@@ -289,7 +338,7 @@ do_cgroup_v1(const struct op *op)
     const char *dest = op->strs[1];
     char own[8192], path[PATH_MAX * 2], src[PATH_MAX * 2], b1[64], b2[64];
     ssize_t n = 0;
-    int i;
+    int i, cfd;
 
     if (!cgroupns) {
         int fd = k_open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
@@ -298,12 +347,16 @@ do_cgroup_v1(const struct op *op)
         own[n] = 0;
         k_close(fd);
     }
+    /* the tmpfs the step before mounted there: each hierarchy's directory is made in it */
+    cfd = openat2_in(root_fd, dest, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    if (cfd < 0)
+        FAIL(op);
     for (i = 2; i + 3 < op->nstrs; i += 4) {
         const char *name = op->strs[i], *mountpoint = op->strs[i + 1], *root = op->strs[i + 2];
         const char *subs = op->strs[i + 3];
-        int fd;
+        int fd, one = strchr(name, '/') == NULL && strcmp(name, "..") != 0 && strcmp(name, ".") != 0;
         snprintf(path, sizeof(path), "%s/%s", dest, name);
-        fd = mkdir_all(path, 0755);
+        fd = one ? subdir(cfd, name, 0755) : mkdir_all(path, 0755);
         if (fd < 0)
             FAIL(op);
         if (cgroupns) {
@@ -349,7 +402,7 @@ do_cgroup_v1(const struct op *op)
             if (k_mount(fdpath(sfd, b1), fdpath(fd, b2), NULL, MS_BIND | MS_REC, NULL) < 0)
                 FAIL(op);
             k_close(fd);
-            fd = openat2_in(root_fd, path, O_PATH, 0);
+            fd = one ? openat2_in(cfd, name, O_PATH, 0) : openat2_in(root_fd, path, O_PATH, 0);
             if (fd < 0)
                 FAIL(op);
             {
@@ -373,9 +426,7 @@ do_cgroup_v1(const struct op *op)
     }
     /* co-mounted controllers: cpu -> cpu,cpuacct */
     {
-        int dfd = openat2_in(root_fd, dest, O_PATH | O_DIRECTORY, 0);
-        if (dfd < 0)
-            FAIL(op);
+        int dfd = cfd;
         for (i = 2; i + 3 < op->nstrs; i += 4) {
             const char *name = op->strs[i];
             char names[PATH_MAX], *tok, *save = NULL;
@@ -406,7 +457,7 @@ do_mknod(const struct op *op)
         FAIL(op);
     }
     split(path, dir, base);
-    parent = mkdir_all(dir, 0755);
+    parent = cached_dir(dir);
     if (parent < 0)
         FAIL(op);
     if (!bind && k_mknodat(parent, base, mode, dev) < 0) {
@@ -430,21 +481,20 @@ do_mknod(const struct op *op)
         if (fd < 0 || k_mount(path, fdpath(fd, b1), NULL, MS_BIND, NULL) < 0)
             FAIL(op);
         k_close(fd);
+        dir_cache_drop(); /* a mount: the next step resolves its directory again */
     }
-    k_close(parent);
 }
 
 void
 do_symlink(const struct op *op)
 {
-    int dir = mkdir_all(op->strs[1], 0755);
+    int dir = cached_dir(op->strs[1]);
     if (dir < 0)
         FAIL(op);
     if (arg_int(op, 0) && k_unlinkat(dir, op->strs[2], 0) < 0 && perr != ENOENT)
         FAIL(op);
     if (k_symlinkat(op->strs[3], dir, op->strs[2]) < 0 && perr != EEXIST)
         FAIL(op);
-    k_close(dir);
 }
 
 void
