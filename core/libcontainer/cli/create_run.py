@@ -60,14 +60,17 @@ def _prepare(args, *, detach: bool):
 
     plan.SHARE_MEMORY = True  # a one-shot process: the native init may share our memory
 
-    from . import fds, tty
+    from . import fds
 
     cid = container_id(args)
     validate_id(cid)
     pid_file = absolute(args.pid_file)
     bundle, spec, raw = read_spec(args.bundle)
     proc = process_from_spec(spec["process"])
-    tty.check(proc["terminal"], args.console_socket, detach)
+    if proc["terminal"] or args.console_socket:  # else runc's checkTerminal has nothing to say
+        from . import tty
+
+        tty.check(proc["terminal"], args.console_socket, detach)
     config = create_config(
         spec,
         container_id=cid,
@@ -108,11 +111,13 @@ def _create(args, *, detach: bool, run: bool):
     """Returns (container, process, foreground terminal or None)."""
     from libcontainer.factory import Factory
 
-    from . import tty
-
     cid, config, process, pid_file, plain_exec = _prepare(args, detach=detach)
     # runc's setupIO: a foreground terminal needs ours, before anything is created
-    term = tty.Foreground() if process.terminal and not detach else None
+    term = None
+    if process.terminal and not detach:
+        from . import tty
+
+        term = tty.Foreground()
     if term is not None:
         term.size_for(process)
     try:
