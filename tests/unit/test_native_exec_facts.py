@@ -45,3 +45,18 @@ def test_facts_never_fail_a_start():
     assert c._exec_facts(None, 1, "1") is None
     c.plain_exec = lambda: (object(), "/b/config.json", b"{}")
     assert c._exec_facts(None, 1, "1") is None
+
+
+def test_the_plain_exec_is_exec_without_flags():
+    """The Process create compiles ahead is the one `exec` builds when no flag is given:
+    every flag with_flags reads stands in _NoFlags at the parser's own default."""
+    import inspect
+    import re
+
+    from libcontainer.cli import exec_cmd, fastargs, main
+
+    read = set(re.findall(r"args\.(\w+)", inspect.getsource(exec_cmd.with_flags))) - {"exec_args"}
+    spec = main._command_spec("exec")
+    defaults = {a.dest: a.default for a in spec.options.values() if a.dest != fastargs.SUPPRESS}
+    assert read and read <= set(defaults)
+    assert {name: getattr(exec_cmd._NoFlags, name) for name in read} == {name: defaults[name] for name in read}
