@@ -220,6 +220,16 @@ run_plan(const unsigned char *p, const unsigned char *end)
     static struct op op; /* large: not on the stack */
     seccomp_forget();
     dir_cache_forget();
+    if (plan_default_signals) {
+        /* The runtime's Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays
+         * ignored across execve: the program gets the defaults, as from subprocess. First
+         * thing, so before any seccomp filter (which may refuse rt_sigaction); this process
+         * writes to no pipe (the sync socket is sent to with MSG_NOSIGNAL), and a copy of
+         * the runtime's handlers is its own (no CLONE_SIGHAND). */
+        uint64_t dfl[4] = {0, 0, 0, 0}; /* the kernel's struct sigaction, all zero: SIG_DFL */
+        ksys(SYS_rt_sigaction, SIGPIPE, (long)dfl, 0, 8, 0, 0);
+        ksys(SYS_rt_sigaction, SIGXFSZ, (long)dfl, 0, 8, 0, 0);
+    }
     while (p < end) {
         p = decode(p, end, &op);
         perr = 0;
@@ -448,7 +458,7 @@ nse_clone_init(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
     }
     if (share && PLAN_RAW_SYSCALLS && cgroup_fd < 0)
         stack = vm_stack_get();
-    plan_default_signals = 1; /* ours are Python's, not the caller's: see do_exec */
+    plan_default_signals = 1; /* ours are Python's, not the caller's: see run_plan */
     /* every signal blocked from the clone on: a handler of ours must never run in the
      * init (with CLONE_VM it would write our interpreter's state); it restores the mask
      * for execve */

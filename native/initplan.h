@@ -116,7 +116,7 @@ extern int sync_fd;
 void run_plan(const unsigned char *p, const unsigned char *end) __attribute__((noreturn));
 extern int root_fd;
 extern sigset_t plan_saved_mask; /* the runtime's signal mask, for the program */
-extern int plan_default_signals;  /* the program gets SIGPIPE and SIGXFSZ's defaults (Python's child) */
+extern int plan_default_signals;  /* SIGPIPE and SIGXFSZ to their defaults first (Python's child) */
 void send_all(const char *s, size_t n);
 /* Report "[Errno N] <prefix><detail>" (+ strerror where the text ends in ": ", or has no
  * words of its own) on the sync socket as an "error" message, and exit. */

@@ -206,14 +206,6 @@ do_exec(const struct op *op)
     for (i = 0; i < nenv; i++)
         env[i] = (char *)op->strs[1 + nargs + i];
     path = lookup(op->strs[1], env, nenv, found);
-    if (plan_default_signals) {
-        /* the runtime's Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays
-         * ignored across execve: the program gets the defaults, as from subprocess (before
-         * the filter, which may refuse rt_sigaction) */
-        uint64_t dfl[4] = {0, 0, 0, 0}; /* the kernel's sigaction, all zero: SIG_DFL */
-        ksys(SYS_rt_sigaction, SIGPIPE, (long)dfl, 0, 8, 0, 0);
-        ksys(SYS_rt_sigaction, SIGXFSZ, (long)dfl, 0, 8, 0, 0);
-    }
     if (seccomp_pending.len)
         seccomp_install();
     if (memfd >= 0) {

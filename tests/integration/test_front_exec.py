@@ -341,3 +341,19 @@ def test_a_foreground_runs_container_gets_its_facts_once_it_runs_on(cli, bundle,
             proc.kill()
             proc.wait()
     assert not os.path.exists(os.path.join(cli.root, "fg1"))
+
+
+def test_the_signals_are_reset_before_a_filter_that_forbids_it(cli, bundle):  # noqa: F811
+    """The native init resets SIGPIPE and SIGXFSZ as its first step: a profile loaded
+    before the process steps (no no_new_privs) that kills rt_sigaction must not kill the
+    init. (The program, busybox's `true`, makes no rt_sigaction of its own.)"""
+    pytest.importorskip("pyseccomp")
+
+    def strict(spec):
+        spec["process"]["noNewPrivileges"] = False
+        spec["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                                    "syscalls": [{"names": ["rt_sigaction"], "action": "SCMP_ACT_KILL"}]}
+
+    bundle.write(["true"], mutate=strict)
+    res = cli("run", "--bundle", bundle.dir, "z1")
+    assert res.returncode == 0, res

@@ -80,7 +80,7 @@ def default_signals_at_exec() -> None:
     execve: the program would get EPIPE where it expects to die. A caught signal goes back
     to its default at execve, so catch them and do nothing -- until then a write to a closed
     pipe (a hook's stdin) is still EPIPE for us. Before the seccomp filter, which may refuse
-    rt_sigaction (native/initplan_proc.c's do_exec does the same for the native init)."""
+    rt_sigaction (native/initplan.c's run_plan sets the defaults first for the native init)."""
     import _signal
 
     for sig in (_signal.SIGPIPE, _signal.SIGXFSZ):
