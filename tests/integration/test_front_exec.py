@@ -343,11 +343,13 @@ def test_a_foreground_runs_container_gets_its_facts_once_it_runs_on(cli, bundle,
     assert not os.path.exists(os.path.join(cli.root, "fg1"))
 
 
-def test_the_signals_are_reset_before_a_filter_that_forbids_it(cli, bundle):  # noqa: F811
-    """The native init resets SIGPIPE and SIGXFSZ as its first step: a profile loaded
+@pytest.mark.parametrize("native_init", ["1", "0"])
+def test_the_signals_are_reset_before_a_filter_that_forbids_it(cli, bundle, monkeypatch, native_init):  # noqa: F811
+    """Both inits reset SIGPIPE and SIGXFSZ before any seccomp filter: a profile loaded
     before the process steps (no no_new_privs) that kills rt_sigaction must not kill the
     init. (The program, busybox's `true`, makes no rt_sigaction of its own.)"""
     pytest.importorskip("pyseccomp")
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", native_init)
 
     def strict(spec):
         spec["process"]["noNewPrivileges"] = False
