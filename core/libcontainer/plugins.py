@@ -380,19 +380,21 @@ def is_cgroup2_unified(mountinfo: str | None = None) -> bool:
     """Whether ``/sys/fs/cgroup`` is a cgroup2 mount (runc's ``IsCgroup2UnifiedMode``).
 
     With ``mountinfo`` text (tests), decide from it alone. Otherwise ask which filesystem
-    the path is on (by device number, else by ``statfs`` magic), falling back to the
-    mounts listed at that path; the real answer is cached for the process.
+    the path is on (by ``statfs`` magic through the native module, else by device number
+    in mountinfo), falling back to the mounts listed at that path; the real answer is
+    cached for the process. statfs first: one system call where reading and scanning
+    mountinfo cost a `create` ~0.1-0.2 ms.
     """
     global _cgroup2
     if mountinfo is not None:
         return _mountinfo_fstype(mountinfo, CGROUP_ROOT) == "cgroup2"
     if _cgroup2 is None:
-        fstype = _device_fstype(CGROUP_ROOT)
-        magic = None if fstype is not None else _statfs_type(CGROUP_ROOT)
-        if fstype is not None:
-            _cgroup2 = fstype == "cgroup2"
-        elif magic is not None:
+        magic = _statfs_type(CGROUP_ROOT)
+        fstype = _device_fstype(CGROUP_ROOT) if magic is None else None
+        if magic is not None:
             _cgroup2 = magic == CGROUP2_SUPER_MAGIC
+        elif fstype is not None:
+            _cgroup2 = fstype == "cgroup2"
         else:
             try:
                 with open("/proc/self/mountinfo") as f:
