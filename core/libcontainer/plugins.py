@@ -353,10 +353,9 @@ def _device_fstype(path: str) -> str | None:
     """The type of the filesystem ``path`` is on: the mountinfo lines of its device number.
 
     Every mount of one superblock carries the superblock's ``major:minor`` and type, so this
-    is statfs's ``f_type`` by name (``cgroup2`` is CGROUP2_SUPER_MAGIC) - without ctypes,
-    whose import costs every ``pyrunc create``/``delete`` more than reading the file. None
-    when no line has that number (a filesystem whose stat shows another device, as btrfs
-    subvolumes do) or /proc is not there: then statfs decides.
+    is statfs's ``f_type`` by name (``cgroup2`` is CGROUP2_SUPER_MAGIC): the answer when
+    :func:`_statfs_type` has none. None when no line has that number (a filesystem whose
+    stat shows another device, as btrfs subvolumes do) or /proc is not there.
     """
     try:
         dev = os.stat(path).st_dev
@@ -390,10 +389,9 @@ def is_cgroup2_unified(mountinfo: str | None = None) -> bool:
         return _mountinfo_fstype(mountinfo, CGROUP_ROOT) == "cgroup2"
     if _cgroup2 is None:
         magic = _statfs_type(CGROUP_ROOT)
-        fstype = _device_fstype(CGROUP_ROOT) if magic is None else None
         if magic is not None:
             _cgroup2 = magic == CGROUP2_SUPER_MAGIC
-        elif fstype is not None:
+        elif (fstype := _device_fstype(CGROUP_ROOT)) is not None:
             _cgroup2 = fstype == "cgroup2"
         else:
             try:
