@@ -104,3 +104,18 @@ def test_the_exec_argv_the_front_takes_is_the_clis():
         defaults = {a.dest: a.default for a in spec.options.values() if a.dest != fastargs.SUPPRESS}
         assert ns.container_id == argv[1] and ns.exec_args == argv[2:], argv
         assert {k: getattr(ns, k) for k in defaults} == defaults, argv
+
+
+def test_the_native_exec_forwards_the_python_clis_signals():
+    """front_exec.c's forwarded(): 1-31 but the five cli/common.forward_signals leaves
+    alone, plus 34 and 64 -- exactly the signals Python names, as that function takes them."""
+    import _signal
+
+    named = {v for k, v in vars(_signal).items() if k.startswith("SIG") and not k.startswith("SIG_")}
+    left = {_signal.SIGCHLD, _signal.SIGURG, _signal.SIGWINCH, _signal.SIGKILL, _signal.SIGSTOP}
+    assert named - left == (set(range(1, 32)) - left) | {34, 64}
+    with open(os.path.join(NATIVE, "front_exec.c")) as f:
+        text = f.read()
+    body = text[text.index("static void forwarded("):text.index("static int started(")]
+    assert "sig < 32" in body and "sigaddset(set, 34)" in body and "sigaddset(set, 64)" in body
+    assert {"SIGCHLD", "SIGURG", "SIGWINCH", "SIGKILL", "SIGSTOP"} == set(re.findall(r"sig != (SIG\w+)", body))
