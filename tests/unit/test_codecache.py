@@ -244,3 +244,121 @@ print(os.path.exists(c.cache_path()))
     assert _fresh(package_copy, served) == "_Loader"
     leftovers = [n for n in os.listdir(os.path.dirname(cache)) if n.endswith(".tmp")]
     assert not leftovers
+
+
+#: Run in the test's interpreter after PRELUDE: which imports reached importlib's own
+#: loading (``_find_and_load_unlocked``), and a way to put importlib's own back in front.
+SPY = """
+import _frozen_importlib as bootstrap
+slow = []
+_unlocked = bootstrap._find_and_load_unlocked
+def _spy(name, import_):
+    slow.append(name)
+    return _unlocked(name, import_)
+bootstrap._find_and_load_unlocked = _spy
+if sys.argv[2:] == ["importlib"]:
+    bootstrap._find_and_load = codecache._find_and_load
+"""
+
+#: What a module gets from its import, as comparable data.
+DESCRIBE = """
+def describe(m):
+    spec = m.__spec__
+    return [[k for k in vars(m) if k.startswith("__")], m.__name__, m.__package__, m.__file__,
+            m.__cached__, getattr(m, "__path__", None), type(m.__loader__).__name__, spec.loader is m.__loader__,
+            spec.name, spec.origin, spec.parent, spec._initializing, spec.has_location]
+"""
+
+
+def _both(tree, code: str) -> tuple:
+    """``code``'s output with the cache's fast path, then with importlib's own loading."""
+    env = dict(os.environ, LIBCONTAINER_CODECACHE="0",
+               PYTHONPATH=os.pathsep.join([str(tree / "site"), *sys.path]))
+    outs = []
+    for how in ("fast", "importlib"):
+        out = subprocess.run([sys.executable, "-c", PRELUDE + SPY + DESCRIBE + code, str(tree / "cache.bin"), how],
+                             capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        outs.append(json.loads(out.stdout.splitlines()[-1]))
+    return tuple(outs)
+
+
+def test_the_fast_path_loads_modules_as_importlib_does(tree):
+    """The cache's own modules, loaded past importlib's machinery, come out as importlib's
+    would: the same attributes in the same order, the spec, the parent's attribute, the
+    order of sys.modules; and importlib's own loading never saw them."""
+    pkg = tree / "site" / "libcontainer_cachetest"
+    (pkg / "sub").mkdir()
+    (pkg / "sub" / "__init__.py").write_text("from . import leaf\n")
+    (pkg / "sub" / "leaf.py").write_text("import libcontainer_cachetest.m as m\nSEEN = m.X\n"
+                                         "import sys\nLOADING = list(sys.modules['libcontainer_cachetest.sub'].__spec__._uninitialized_submodules)\n")
+    _build(tree)
+    code = """
+import importlib
+import libcontainer.cli.main, libcontainer.rootfs, libcontainer_cachetest.sub as sub
+again = importlib.import_module("libcontainer_cachetest.sub.leaf")
+names = ["libcontainer.cli.main", "libcontainer.rootfs", "libcontainer_cachetest", "libcontainer_cachetest.m",
+         "libcontainer_cachetest.sub", "libcontainer_cachetest.sub.leaf"]
+order = [n for n in sys.modules if n in names]
+print(json.dumps([ok, [describe(sys.modules[n]) for n in names], order, [sub.leaf.SEEN, sub.leaf.LOADING],
+                  again is sys.modules["libcontainer_cachetest.sub.leaf"], libcontainer.cli.main is libcontainer.cli.main,
+                  sorted(n for n in slow if n.startswith("libcontainer") and n != "libcontainer._nsenter")]))
+"""
+    fast, own = _both(tree, code)
+    assert fast[0] and own[0]
+    assert fast[1:-1] == own[1:-1]
+    assert fast[3] == [1, ["leaf"]] and fast[4]  # the parent's spec knew the child was loading
+    assert fast[-1] == []  # none of ours (the native module is no code) went through importlib's loading
+    assert "libcontainer_cachetest.sub.leaf" in own[-1]  # ... which the spy does see
+
+
+def test_the_fast_path_fails_as_importlib_does(tree):
+    """A module that raises is not left in sys.modules nor on its parent, and raises again
+    when imported again; a circular import names the partially initialized module."""
+    pkg = tree / "site" / "libcontainer_cachetest"
+    (pkg / "bad.py").write_text("X = 1\nraise ValueError('bad module')\n")
+    (pkg / "circ_a.py").write_text("from .circ_b import B\nA = 1\n")
+    (pkg / "circ_b.py").write_text("from .circ_a import A\nB = 1\n")
+    _build(tree)
+    code = """
+import libcontainer_cachetest as pkg
+errors = []
+for name in ("libcontainer_cachetest.bad", "libcontainer_cachetest.bad", "libcontainer_cachetest.circ_a"):
+    try:
+        __import__(name)
+    except Exception as e:
+        errors.append([type(e).__name__, str(e), name in sys.modules, hasattr(pkg, name.rpartition(".")[2])])
+print(json.dumps([ok, errors, pkg.__spec__._uninitialized_submodules,
+                  sorted(n for n in slow if n.startswith("libcontainer_cachetest."))]))
+"""
+    fast, own = _both(tree, code)
+    assert fast[:3] == own[:3]
+    assert fast[1][0] == ["ValueError", "bad module", False, False] == fast[1][1]
+    assert fast[1][2][0] == "ImportError" and "partially initialized module" in fast[1][2][1]
+    assert fast[3] == []
+
+
+def test_a_second_thread_or_another_finder_first_gets_importlibs_own_loading(tree):
+    """importlib's module locks matter once a second thread runs, and a finder put ahead of
+    the cache's must be asked first: both leave the loading to importlib."""
+    pkg = tree / "site" / "libcontainer_cachetest"
+    for name in ("t1", "t2", "t3"):
+        (pkg / f"{name}.py").write_text("X = 1\n")
+    _build(tree)
+    fast, _ = _both(tree, """
+import threading
+import libcontainer_cachetest.t1
+stop = threading.Event()
+t = threading.Thread(target=stop.wait)
+t.start()
+import libcontainer_cachetest.t2
+stop.set(); t.join()
+
+class Ahead:
+    def find_spec(self, name, path=None, target=None):
+        return None
+sys.meta_path.insert(0, Ahead())
+import libcontainer_cachetest.t3
+print(json.dumps([ok, sorted(n for n in slow if n.startswith("libcontainer_cachetest."))]))
+""")
+    assert fast == [True, ["libcontainer_cachetest.t2", "libcontainer_cachetest.t3"]]

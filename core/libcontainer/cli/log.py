@@ -98,7 +98,9 @@ def setup(*, log_path: str = "", log_format: str = "text", debug: bool = False) 
     if "logging" in sys.modules:
         _bridge(sys.modules["logging"])
     elif not any(isinstance(f, _LoggingHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, _LoggingHook())
+        # after the code cache's finder, whose fast path serves only while it is first
+        first = sys.meta_path[:1]
+        sys.meta_path.insert(1 if first and type(first[0]).__name__ == "_Cache" else 0, _LoggingHook())
 
 
 def write(levelno: int, msg: str) -> None:
