@@ -17,6 +17,7 @@ static PyMethodDef nse_methods[] = {
     KW(socketpair), KW(send_fds), KW(recv_fds),
     KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname), KW(seccomp_filter), KW(trap),
     {"cap_last_cap", nse_cap_last_cap, METH_NOARGS, nse_cap_last_cap_doc},
+    {"hand_off_teardown", nse_hand_off_teardown, METH_NOARGS, nse_hand_off_teardown_doc},
     {NULL, NULL, 0, NULL},
 };
 

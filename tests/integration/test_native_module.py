@@ -24,7 +24,7 @@ if os.geteuid() != 0:  # pragma: no cover - the suite is meant for a root VM
 FUNCTIONS = ["setns", "unshare", "clone", "mount", "umount2", "pivot_root", "capget", "capset",
              "prctl", "sethostname", "setdomainname", "openat2", "open_tree", "move_mount",
              "fsopen", "fsconfig", "fsmount", "mount_setattr", "pidfd_open", "pidfd_send_signal",
-             "close_range", "cap_last_cap"]
+             "close_range", "cap_last_cap", "hand_off_teardown"]
 
 
 def test_functions_exist_with_docstring_and_signature():
