@@ -1,6 +1,6 @@
 /*
  * The `pyrunc` command: it starts and deletes plain containers itself (front_delete.c for
- * delete), hands a plain exec to pyrunc-exec (this program built with libc and the native
+ * delete) and tells their state (front_state.c), hands a plain exec to pyrunc-exec (this program built with libc and the native
  * init's steps: front_exec.c), and every other command to the Python CLI (pyrunc-py,
  * installed beside it) by exec'ing it.
  *
@@ -179,7 +179,7 @@ static int plain_root(const char *root)
 	return root[0] && !only_slashes;
 }
 
-enum command { NONE, START, DELETE, EXEC };
+enum command { NONE, START, DELETE, EXEC, STATE };
 
 struct args {
 	const char *root, *id, *log;
@@ -205,14 +205,14 @@ static int parse_exec(int argc, char **argv, int i, struct args *a)
 	return 1;
 }
 
-/* The command's own argv: `start ID`, `delete [-f|--force] ID [-f|--force]` (argparse
+/* The command's own argv: `start ID`, `state ID`, `delete [-f|--force] ID [-f|--force]` (argparse
  * takes an optional before or after the positional), or a plain exec; 0 for anything else. */
 static int parse_command(int argc, char **argv, int i, struct args *a)
 {
 	if (same(argv[i], "exec"))
 		return parse_exec(argc, argv, i, a);
-	if (same(argv[i], "start")) {
-		a->cmd = START;
+	if (same(argv[i], "start") || same(argv[i], "state")) {
+		a->cmd = same(argv[i], "start") ? START : STATE;
 		a->id = argv[i + 1];
 		return argc - i == 2 && plain_id(a->id);
 	}
@@ -469,6 +469,8 @@ static int run_native(const struct args *a, int argc, char **argv, char **envp)
 		done = native_exec(rootfd, a->id, argv + a->argi, argc - a->argi);
 	else if (a->cmd == START)
 		done = native_start(rootfd, a->id);
+	else if (a->cmd == STATE)
+		done = native_state(rootfd, a->id);
 	else
 		done = native_delete(rootfd, a->id, a->force);
 	sys(NR_close, rootfd, 0, 0);

@@ -1,6 +1,7 @@
 /*
- * front.h -- what the `pyrunc` front's two files share: front.c (argv, the hand-over to the
- * Python CLI, start) and front_delete.c (delete).
+ * front.h -- what the `pyrunc` front's files share: front.c (argv, the hand-over to the
+ * Python CLI, start), front_delete.c (delete), front_state.c (state) and, in pyrunc-exec,
+ * front_exec.c (a plain exec).
  *
  * The file names are the Python side's (state.py, container.py);
  * tests/unit/test_front_constants.py compares them.
@@ -17,6 +18,7 @@
 #define NATIVE_START "start.native"
 #define NATIVE_DELETE "delete.native"
 #define NATIVE_EXEC "exec.native"
+#define NATIVE_STATE "state.native"
 #define EXEC_FACTS_MAX (1 << 20) /* native_exec.MAX_SIZE */
 /* The same program built with libc and the plan's steps (initplan*.c): it runs a plain exec */
 #define NATIVE_EXEC_PROGRAM "pyrunc-exec"
@@ -45,6 +47,10 @@ long wait_input(long fd1, long fd2, long timeout_ms, short *rev1, short *rev2);
 /* runc's delete for the containers create left delete.native for: 0 when done, -1 when the
  * Python CLI must decide (what was done so far, it does again or finds done). */
 int native_delete(long rootfd, const char *id, int force);
+
+/* runc's state for the containers create left state.native for: 0 when printed, -1 when the
+ * Python CLI must answer (nothing was printed). */
+int native_state(long rootfd, const char *id);
 
 #ifdef FRONT_EXEC
 /* A plain `exec` of the containers create left exec.native for (native_exec.py): exits

@@ -68,6 +68,8 @@
 #define NR_lseek 8
 #define NR_getdents64 217
 #define NR_clock_gettime 228
+#define NR_statx 332
+#define NR_rt_sigaction 13
 
 #else /* __aarch64__ */
 #define O_DIRECTORY 040000
@@ -93,6 +95,8 @@
 #define NR_lseek 62
 #define NR_nanosleep 101
 #define NR_clock_gettime 113
+#define NR_statx 291
+#define NR_rt_sigaction 134
 
 #endif
 #define NR_pidfd_send_signal 424 /* these two: the same number on every architecture */
@@ -132,6 +136,8 @@
 #define NR_lseek SYS_lseek
 #define NR_getdents64 SYS_getdents64
 #define NR_clock_gettime SYS_clock_gettime
+#define NR_statx SYS_statx
+#define NR_rt_sigaction SYS_rt_sigaction
 #define NR_pidfd_send_signal 424
 #define NR_pidfd_open 434
 static inline long sys_ret(long r) { return r == -1 ? -(long)errno : r; }

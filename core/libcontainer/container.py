@@ -42,10 +42,11 @@ class Container:
         #: set by the CLI's create, so that the init's start leaves exec.native for the front
         #: (native_exec.py): a callable that returns the Process a plain `exec` runs,
         #: config.json's path and the bytes it was made from (or None), called while the
-        #: init builds its rootfs -- or, with plain_exec_later, by write_exec_facts()
+        #: init builds its rootfs -- or, with plain_exec_later, by write_deferred_facts()
         self.plain_exec = None
         self.plain_exec_later = False
         self._exec_facts_for = None
+        self._state_facts_later = False
 
     # ---- introspection ---------------------------------------------------------------
     @property
@@ -161,6 +162,10 @@ class Container:
                 st.write_native_facts(self.state_dir, st.NATIVE_DELETE_FILE, facts)
             if exec_facts and exec_facts[0] and pid == process.pid:
                 st.write_native_facts(self.state_dir, st.NATIVE_EXEC_FILE, exec_facts[0])
+            if plain and self.plain_exec_later:
+                self._state_facts_later = True
+            elif plain:
+                self._write_state_facts()
 
         try:
             start_init(self.config, process, fifo, cgroup_manager=self.cgroup_manager, networks=networks,
@@ -171,7 +176,8 @@ class Container:
                 os.unlink(fifo)
             if recorded:
                 self._saved = before  # recorded, then the execve failed: no state of a start
-                st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE, st.NATIVE_DELETE_FILE, st.NATIVE_EXEC_FILE)
+                st.remove_native_facts(self.state_dir, st.NATIVE_START_FILE, st.NATIVE_DELETE_FILE, st.NATIVE_EXEC_FILE,
+                                       st.NATIVE_STATE_FILE)
                 try:
                     os.unlink(os.path.join(self.state_dir, st.STATE_FILE))
                 except FileNotFoundError:
@@ -363,18 +369,23 @@ class Container:
 
             hooks.poststop(self.config, self.id)  # last, as in runc; a failure is only logged
 
-    def write_exec_facts(self) -> None:
-        """exec.native for a start that left it for later (plain_exec_later): the CLI's
-        foreground `run` writes it once its container has outlived a first moment. One that
-        exits at once is never exec'd into, and computing the facts (~1 ms) would only delay
-        run's exit. Nothing once the container is gone."""
+    def write_deferred_facts(self) -> None:
+        """exec.native and state.native for a start that left them for later
+        (plain_exec_later): the CLI's foreground `run` writes them once its container has
+        outlived a first moment. One that exits at once is never exec'd into nor asked
+        for its state by the front, and computing the facts (~1 ms) would only delay run's
+        exit. Nothing once the container is gone."""
         inputs, self._exec_facts_for = self._exec_facts_for, None
         data = self._exec_facts(*inputs) if inputs is not None else None
-        if not data:
+        state_facts, self._state_facts_later = self._state_facts_later, False
+        if not data and not state_facts:
             return
         with st.locked(self.state_dir):
             if os.path.exists(os.path.join(self.state_dir, st.STATE_FILE)) and self.init_alive():
-                st.write_native_facts(self.state_dir, st.NATIVE_EXEC_FILE, data)
+                if data:
+                    st.write_native_facts(self.state_dir, st.NATIVE_EXEC_FILE, data)
+                if state_facts:
+                    self._write_state_facts()
 
     # ---- internals -------------------------------------------------------------------
     def _exec_facts(self, seccomp_filter, pid: int, start_time: str) -> bytes | None:
@@ -388,6 +399,18 @@ class Container:
             return native_exec.facts(self.config, plain, self.cgroup_manager, seccomp_filter, pid, start_time)
         except Exception:  # noqa: BLE001 - a backend's native_removal, a config the template trips on
             return None
+
+    def _write_state_facts(self) -> None:
+        """state.native (native_state.py) from the state.json just written. Never an error:
+        without it, `state` is Python's."""
+        try:
+            from . import native_state
+
+            text = native_state.facts(self.state_dir, self.id, self._saved)
+        except Exception:  # noqa: BLE001 - the Python CLI's `state` answers instead
+            return
+        if text:
+            st.write_native_facts(self.state_dir, st.NATIVE_STATE_FILE, text)
 
     def _native_delete_facts(self, pid: int, start_time: str) -> str | None:
         """delete.native for native/front_delete.c ("PID STARTTIME", "FILE<tab>VALUE", a

@@ -27,6 +27,8 @@ NATIVE_START_FILE = "start.native"
 NATIVE_DELETE_FILE = "delete.native"
 #: The same for a plain `pyrunc exec` (native/front_exec.c): sections, see native_exec.py.
 NATIVE_EXEC_FILE = "exec.native"
+#: The same for `pyrunc state` (native/front_state.c): see native_state.py.
+NATIVE_STATE_FILE = "state.native"
 
 
 class StateCorrupt(ContainerError):
@@ -140,3 +142,23 @@ def annotations(labels: list[str]) -> tuple[str, dict[str, str]]:
         else:
             out[key] = value
     return bundle, out
+
+
+def container_state(saved: dict, container_id: str, status: str, *, owner: str | None = None) -> dict:
+    """runc's containerState (`runc state`, a row of `runc list`) from state.json's dict,
+    keys in runc's order; pid 0 once stopped."""
+    cfg = saved.get("config") or {}
+    bundle, ann = annotations(cfg.get("labels") or [])
+    out = {
+        "ociVersion": cfg.get("version", ""),
+        "id": container_id,
+        "pid": 0 if status == "stopped" else (saved.get("init_process_pid") or 0),
+        "status": status,
+        "bundle": bundle,
+        "rootfs": cfg.get("rootfs", ""),
+        "created": saved.get("created", "0001-01-01T00:00:00Z"),
+    }
+    if ann:
+        out["annotations"] = ann
+    out["owner"] = owner if owner is not None else ""
+    return out

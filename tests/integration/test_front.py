@@ -77,7 +77,7 @@ def test_a_plain_start_needs_no_python(cli, bundle, lone):  # noqa: F811
     assert res.returncode == 0 and res.stderr == "", res
     # from outside: the init exec'd the program, the FIFO and the start facts are gone
     assert _cmdline(pid) == ["sleep", "100"]
-    assert sorted(os.listdir(sdir)) == [".lock", "delete.native", "exec.native", "state.json"]
+    assert sorted(os.listdir(sdir)) == [".lock", "delete.native", "exec.native", "state.json", "state.native"]
     assert cli.state("n1")["status"] == "running"
     res = cli("start", "n1", check=1)
     assert "cannot start an already running container" in res.stderr
@@ -91,7 +91,7 @@ def test_the_python_start_leaves_the_same_state(cli, bundle):  # noqa: F811
     if res.returncode == 127 and not os.path.exists(os.path.join(os.path.dirname(_SCRIPT), "pyrunc-py")):
         pytest.skip("no pyrunc-py installed beside pyrunc")
     assert res.returncode == 0, res
-    assert sorted(os.listdir(os.path.join(cli.root, "p1"))) == [".lock", "delete.native", "exec.native", "state.json"]
+    assert sorted(os.listdir(os.path.join(cli.root, "p1"))) == [".lock", "delete.native", "exec.native", "state.json", "state.native"]
     assert cli.state("p1")["status"] == "running"
 
 
@@ -133,7 +133,7 @@ def test_argv_forms_the_front_reads(cli, bundle, lone, tmp_path, glob):  # noqa:
     ("--root", "{root}", "start", "f2", "extra"),
     ("--root", "{root}", "start", "-h"),
     ("--root", "{root}/../root", "start", "f2"),  # abspath() would differ from the kernel's ".."
-    ("--root", "{root}", "state", "f2"),
+    ("--root", "{root}", "list"),
 ])
 def test_argv_forms_left_to_the_python_cli(cli, bundle, lone, argv):  # noqa: F811
     _created(cli, bundle, "f2")

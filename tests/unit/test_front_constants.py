@@ -33,6 +33,7 @@ def test_the_fronts_names_are_the_python_sides():
     assert d["EXEC_FIFO"] == EXEC_FIFO
     assert d["NATIVE_START"] == state.NATIVE_START_FILE
     assert d["NATIVE_DELETE"] == state.NATIVE_DELETE_FILE
+    assert d["NATIVE_STATE"] == state.NATIVE_STATE_FILE
     assert d["STATE_FILE"] == state.STATE_FILE
     assert d["PYTHON_CLI"] == "pyrunc-py"
 

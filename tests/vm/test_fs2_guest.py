@@ -10,6 +10,7 @@ Outside the guest every test skips, saying why.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -300,7 +301,7 @@ def test_the_native_front_execs_into_a_v2_container(rootfs, state_root, tmp_path
     """native/front_exec.c on a real v2 cgroup, run alone (pyrunc and pyrunc-exec, no Python
     CLI beside them: a hand-over would fail with 127): the exec'd process moves itself into
     the container's cgroup by writing "0" to its cgroup.procs, and a paused container (its
-    cgroup.freeze 1) is left to the Python CLI."""
+    cgroup.freeze 1) is left to the Python CLI. native/front_state.c tells it paused."""
     here = os.path.dirname(sys.executable)
     for name in ("pyrunc", "pyrunc-exec"):
         with open(os.path.join(here, name), "rb") as f:
@@ -324,9 +325,13 @@ def test_the_native_front_execs_into_a_v2_container(rootfs, state_root, tmp_path
                                  text=True, timeout=60)
             assert res.returncode == 5, res
             assert res.stdout == f"0::{cg}/ex\n", res  # no cgroup namespace: the host's path
+            state = [str(tmp_path / "pyrunc"), "--root", state_root, "state", "ex"]  # front_state.c
+            assert json.loads(subprocess.run(state, capture_output=True, text=True, check=True).stdout)["status"] == "running"
             container.pause()
             res = subprocess.run([*front, "true"], capture_output=True, text=True, timeout=60)
             assert res.returncode == 127 and "pyrunc-py" in res.stderr, res
+            # the native state reads cgroup.freeze as the Python CLI does
+            assert json.loads(subprocess.run(state, capture_output=True, text=True, check=True).stdout)["status"] == "paused"
             container.resume()
         finally:
             stop(container, proc)

@@ -127,7 +127,7 @@ def _create(args, *, detach: bool, run: bool):
             term.close()
         raise
     container.plain_exec = plain_exec
-    container.plain_exec_later = run and not detach  # see _exec_facts_unless_gone
+    container.plain_exec_later = run and not detach  # see _facts_unless_gone
     try:
         if run:
             container.run(process)
@@ -145,14 +145,15 @@ def _create(args, *, detach: bool, run: bool):
     return container, process, term
 
 
-#: how long a foreground run's container runs before its exec.native is written
+#: how long a foreground run's container runs before its exec.native and state.native are written
 _MOMENT_MS = 20
 
 
-def _exec_facts_unless_gone(container, pid: int) -> None:
-    """exec.native (the native front's plain exec) for a foreground run's container that
-    is still running after a moment: a container that is gone by then needs none, and one
-    that runs on gets it while it runs, not on the way to its start (Container.write_exec_facts)."""
+def _facts_unless_gone(container, pid: int) -> None:
+    """exec.native and state.native (the native front's plain exec and state) for a
+    foreground run's container that is still running after a moment: a container that is
+    gone by then needs none, and one that runs on gets them while it runs, not on the way
+    to its start (Container.write_deferred_facts)."""
     import os
     import select  # built into Debian's interpreter
 
@@ -168,7 +169,7 @@ def _exec_facts_unless_gone(container, pid: int) -> None:
     finally:
         os.close(pidfd)
     try:
-        container.write_exec_facts()
+        container.write_deferred_facts()
     except Exception:  # noqa: BLE001, S110 - without it, `exec` runs in Python
         pass
 
@@ -199,7 +200,7 @@ def cmd_run(args) -> int:
         return 0
     container, process, term = _create(args, detach=False, run=True)
     forward_signals(process.pid)
-    _exec_facts_unless_gone(container, process.pid)
+    _facts_unless_gone(container, process.pid)
     try:
         status = process.wait()
     finally:

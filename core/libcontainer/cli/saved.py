@@ -242,20 +242,5 @@ def container(root: str, container_id: str, *, backend: bool = False, loaded: tu
 
 
 def oci_state(c, status: str, *, owner: str | None = None) -> dict:
-    """runc's containerState, keys in runc's order; pid 0 once stopped."""
-    saved = c.state()
-    cfg = saved.get("config") or {}
-    bundle, ann = st.annotations(cfg.get("labels") or [])
-    out = {
-        "ociVersion": cfg.get("version", ""),
-        "id": c.id,
-        "pid": 0 if status == "stopped" else (saved.get("init_process_pid") or 0),
-        "status": status,
-        "bundle": bundle,
-        "rootfs": cfg.get("rootfs", ""),
-        "created": saved.get("created", "0001-01-01T00:00:00Z"),
-    }
-    if ann:
-        out["annotations"] = ann
-    out["owner"] = owner if owner is not None else ""
-    return out
+    """runc's containerState for container ``c`` (state.container_state)."""
+    return st.container_state(c.state(), c.id, status, owner=owner)
