@@ -94,6 +94,7 @@ setup(
                 "native/seccomp.c",  # installing a compiled seccomp filter
                 "native/host.c",
                 "native/teardown.c",  # an exit that leaves the freeing of our memory to a child
+                "native/mkdirs.c",  # directories made by a thread of ours (the cgroup v1 ones)
             ],
             depends=["native/nsenter.h", "native/nsenter_compat.h", "native/initplan.h", "native/initplan_sys.h",
                      "native/rawsyscall.h"],

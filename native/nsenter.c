@@ -14,7 +14,7 @@ static PyMethodDef nse_methods[] = {
     KW(mount), KW(umount2), KW(pivot_root),
     KW(open_tree), KW(move_mount), KW(fsopen), KW(fsconfig), KW(fsmount), KW(mount_setattr),
     KW(openat2), KW(pidfd_open), KW(pidfd_send_signal), KW(close_range), KW(fstatfs_type),
-    KW(socketpair), KW(send_fds), KW(recv_fds),
+    KW(socketpair), KW(send_fds), KW(recv_fds), KW(mkdirs_begin),
     KW(capget), KW(capset), KW(prctl), KW(sethostname), KW(setdomainname), KW(seccomp_filter), KW(trap),
     {"cap_last_cap", nse_cap_last_cap, METH_NOARGS, nse_cap_last_cap_doc},
     {"hand_off_teardown", nse_hand_off_teardown, METH_NOARGS, nse_hand_off_teardown_doc},
@@ -103,6 +103,8 @@ nse_exec(PyObject *m)
         }
         Py_DECREF(v);
     }
+    if (PyType_Ready(&nse_mkdirs_type) < 0)
+        return -1;
     return 0;
 }
 

@@ -147,6 +147,10 @@ NSE_KW_FUNC(trap);
 NSE_KW_FUNC(sethostname);
 NSE_KW_FUNC(setdomainname);
 
+/* mkdirs.c: directories made by a thread of ours */
+NSE_KW_FUNC(mkdirs_begin);
+extern PyTypeObject nse_mkdirs_type;
+
 /* teardown.c: an exit that leaves the freeing of our memory to a child */
 extern const char nse_hand_off_teardown_doc[];
 PyObject *nse_hand_off_teardown(PyObject *m, PyObject *noargs);

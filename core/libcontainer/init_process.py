@@ -34,6 +34,10 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
     program, which we wait for next. ``seccomp_filter``: ``config.seccomp`` as the caller
     compiled it (seccomp/compiled.py's ``for_container``), loaded by the init.
     """
+    settle = None  # the cgroups' directories, made while we compile the plan (begin_apply)
+    if cgroup_manager is not None:
+        begin = getattr(cgroup_manager, "begin_apply", None)
+        settle = begin() if begin is not None else None
     sc = syscalls.get()
     flags = ns.clone_flags(config.namespaces)
     parent, child = Channel.pair()
@@ -54,6 +58,8 @@ def start_init(config, process, fifo_path: str | None, *, cgroup_manager=None, n
         native = plan.compile(config, process, fifo_fd=fifo_fd, loopback=bool(lo), seccomp=seccomp_filter)
         if native is not None and lo:
             networks = [sn for sn in networks if sn not in lo]
+        if settle is not None:  # no thread of the backend's across the clone
+            settle()
         pid, placed = _clone(sc, flags, config, cgroup_manager,
                              native and (native[0], child.fileno(), plan.share_memory(fifo_fd, native[1])))
         if pid == 0:  # pragma: no cover - runs in the child

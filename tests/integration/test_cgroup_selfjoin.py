@@ -126,3 +126,47 @@ def test_join_writes_zero_and_closes(tmp_path):
         with pytest.raises(OSError):
             os.fstat(fd)
     assert cgroupjoin.join([]) is False
+
+
+@pytest.mark.parametrize("native", ["1", "0"])
+def test_the_backends_thread_is_done_before_the_init_is_cloned(rootfs, state_root, tmp_path, sandbox, no_leaks,
+                                                               monkeypatch, native):
+    """begin_apply's directories (native/mkdirs.c) are made while the plan compiles, and the
+    thread is joined before the clone: a fork-like clone copies no other thread, and a Python
+    init that then changes its credentials through glibc (uid 1000 here) would wait for it
+    forever (setresuid is made to reach every thread glibc knows of)."""
+    from libcontainer import syscalls
+
+    monkeypatch.setenv("LIBCONTAINER_NATIVE_INIT", native)
+    managers, at_clone = [], []
+    real_begin = FsManager.begin_apply
+
+    def begin(self):
+        managers.append(self)
+        return real_begin(self)
+
+    monkeypatch.setattr(FsManager, "begin_apply", begin)
+    for name in ("clone", "clone_init"):
+        real = getattr(syscalls.LinuxSyscalls, name)
+
+        def spy(self, *args, _real=real, **kw):
+            at_clone.append([m._pending for m in managers])
+            return _real(self, *args, **kw)
+
+        monkeypatch.setattr(syscalls.LinuxSyscalls, name, spy)
+    config = _with_cgroup(make_config(rootfs), sandbox, "t" + native)
+    container = Factory(state_root).create("thread-" + native, config)
+    out = open(tmp_path / "out", "w+")
+    try:
+        proc = Process(args=["/bin/sh", "-c", "id -u"], user="1000:1000", stdout=out, stderr=out)
+        container.start(proc)  # a start that hangs here is the bug this test is about
+        _check_inside(sandbox, container.init_pid, "t" + native)
+        container.exec()
+        status = proc.wait()
+        out.seek(0)
+        text = out.read()
+    finally:
+        container.destroy()
+        out.close()
+    assert status.code == 0 and text.strip() == "1000", text
+    assert managers and at_clone and all(p is None for seen in at_clone for p in seen), at_clone

@@ -265,3 +265,60 @@ def test_freeze_waits_for_frozen_while_tasks_fork(sandbox):
             p.wait()
         m.destroy()
     assert not m.exists()
+
+
+def _bookkeeping(m) -> tuple:
+    return list(m._created), set(m._found)
+
+
+@pytest.mark.integration
+def test_begin_apply_makes_what_apply_makes_and_destroy_removes_it(sandbox, sleeper):
+    """The directories made in the background (native/mkdirs.c) are recorded as apply's own
+    would be -- parents first, a leaf that was there already not ours -- so that apply and
+    destroy do the same with or without it."""
+    existing = sandbox.dir("memory", "pre", "c2")
+    os.makedirs(existing)  # one hierarchy where the leaf is there already
+    outcomes = []
+    for early in (False, True):
+        m = _manager(Cgroup(parent=sandbox.relative("pre"), name="c2", resources=Resources(skip_devices=True)))
+        settle = m.begin_apply() if early else None
+        if early:
+            assert settle is not None
+            settle()  # what the runtime does before it clones
+        p = sleeper()
+        m.apply(p.pid)
+        outcomes.append(_bookkeeping(m))
+        assert all(proc_cgroups(p.pid)[sub].endswith(sandbox.relative("pre", "c2")) for sub in sandbox.hierarchies)
+        p.kill(), p.wait()
+        m.destroy()
+        assert os.path.isdir(existing)  # found, not made: kept
+        assert not os.path.exists(sandbox.dir("cpu", "pre"))
+    assert outcomes[0] == outcomes[1]
+    assert existing in outcomes[1][1]
+    os.rmdir(existing), os.rmdir(os.path.dirname(existing))
+
+
+def test_begin_apply_leaves_its_errors_to_apply(tmp_path):
+    """A path the thread could not make: apply raises what it would have raised itself, and
+    destroy removes what was made (on a plain directory tree: the bookkeeping is the same)."""
+    blocker = tmp_path / "memory" / "pod"
+    blocker.parent.mkdir()
+    blocker.write_text("")  # a file where a parent directory should be
+    paths = {"pids": str(tmp_path / "pids" / "pod" / "c3"), "memory": str(blocker / "c3")}
+    m = manager_mod.FsManager(Cgroup(parent="pod", name="c3", resources=Resources(skip_devices=True)), paths)
+    m.begin_apply()
+    with pytest.raises(NotADirectoryError):
+        m.apply(-1)
+    assert os.path.isdir(paths["pids"])  # the other one was made, and is recorded as ours
+    blocker.unlink()
+    m.destroy()
+    assert not (tmp_path / "pids" / "pod").exists()
+
+
+@pytest.mark.integration
+def test_a_begin_apply_never_settled_is_undone_by_destroy(sandbox):
+    """A start that failed before apply: destroy waits for the thread, then removes what it made."""
+    m = _manager(Cgroup(parent=sandbox.relative("f"), name="c4", resources=Resources(skip_devices=True)))
+    m.begin_apply()
+    m.destroy()
+    assert not any(os.path.exists(sandbox.dir(sub, "f")) for sub in sandbox.hierarchies)

@@ -71,6 +71,8 @@ class FsManager(CgroupManager):
             self.paths = _resolve(cgroup, explicit, mountinfo, proc_cgroup)
         self._created: list[str] = []  # directories this manager made, parents first
         self._found: set[str] = set()  # leaves that existed before apply: not ours to remove
+        self._made: set[str] = set()  # leaves begin_apply's thread made or found: apply skips them
+        self._pending = None  # (paths, the native thread making them) from begin_apply
 
     # ------------------------------------------------------------------ paths
 
@@ -138,7 +140,37 @@ class FsManager(CgroupManager):
                 continue
             self._created.append(d)
 
+    def begin_apply(self):
+        """The directories made by a native thread (native/mkdirs.c) while the runtime
+        compiles the init's plan; the runtime (before it clones), apply and destroy collect
+        its outcome (_settle)."""
+        if self.joined or self._pending is not None or self._created or self._found:
+            return None
+        paths = [path for _, path in self._ordered()]
+        try:
+            from libcontainer import _nsenter
+
+            self._pending = (paths, _nsenter.mkdirs_begin(paths, 0o755))
+        except (ImportError, AttributeError, OSError, ValueError):
+            return None  # apply makes them itself
+        return self._settle
+
+    def _settle(self) -> None:
+        """Take over what begin_apply's thread did, as _mkdirs would have recorded it; a
+        path it could not make is left to _mkdirs, which tries again and raises."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        paths, thread = pending
+        for path, (made, found, err) in zip(paths, thread.join(), strict=True):
+            self._created.extend(made)
+            if found and path not in self._created:
+                self._found.add(path)
+            if not err:
+                self._made.add(path)
+
     def apply(self, pid: int) -> None:
+        self._settle()
         resources = self._resources()
         if resources is not None and getattr(resources, "unified", None):
             raise ConfigError("cgroups.unified", "cannot use unified on cgroup v1")
@@ -149,7 +181,8 @@ class FsManager(CgroupManager):
             return
         prepare = _subs.for_prepare(resources)  # cpuset; cpu with RT bandwidth
         for name, path in self._ordered():
-            self._mkdirs(path)
+            if path not in self._made:
+                self._mkdirs(path)
             if name in prepare:
                 _subs.get(name).prepare(path, resources)
             if pid != -1:
@@ -160,6 +193,7 @@ class FsManager(CgroupManager):
         return [os.path.join(path, "tasks") for path in self.paths.values()] or None
 
     def destroy(self) -> None:
+        self._settle()
         if self.joined:
             return
         deadline = time.monotonic() + 5
