@@ -61,6 +61,15 @@ def _created(cli, bundle, cid, args=("sleep", "100"), mutate=None):  # noqa: F81
     return cli.state(cid)["pid"]
 
 
+def poststop_hook(mark):
+    """A config mutation: a poststop hook that writes its state (stdin) to ``mark``."""
+
+    def hooks(spec):
+        spec["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {mark}"]}]}
+
+    return hooks
+
+
 def _cmdline(pid: int) -> list[str]:
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         return f.read().decode().split("\0")[:-1]

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from test_cli import _gone_or_zombie, bundle, cgroup_dirs, cli  # noqa: F401 - fixtures
-from test_front import _created, _handed_over, lone  # noqa: F401 - fixtures
+from test_front import _created, _handed_over, lone, poststop_hook  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -116,9 +116,7 @@ def test_what_only_the_python_cli_does(cli, bundle, lone, tmp_path):  # noqa: F8
 
 def test_containers_create_leaves_no_facts_for(cli, bundle, lone, tmp_path):  # noqa: F811
     mark = tmp_path / "poststop"
-
-    def hooks(spec):
-        spec["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {mark}"]}]}
+    hooks = poststop_hook(mark)
 
     def host_pid_ns(spec):
         spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != "pid"]

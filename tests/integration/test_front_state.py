@@ -16,7 +16,7 @@ import time
 
 import pytest
 from test_cli import _SCRIPT, _gone_or_zombie, bundle, cli  # noqa: F401 - fixtures
-from test_front import _created, _handed_over, lone  # noqa: F401 - fixtures
+from test_front import _created, _handed_over, lone, poststop_hook  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -110,9 +110,7 @@ def test_what_the_front_leaves_to_the_python_cli(cli, bundle, lone):  # noqa: F8
 def test_containers_create_leaves_no_state_facts_for(cli, bundle, lone, tmp_path):  # noqa: F811
     """Hooks (state is then read through the full config) and an answer that is not ASCII."""
     mark = tmp_path / "poststop"
-
-    def hooks(spec):
-        spec["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {mark}"]}]}
+    hooks = poststop_hook(mark)
 
     def utf8(spec):
         spec["annotations"] = {"note": "caf\u00e9"}
