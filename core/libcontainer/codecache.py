@@ -28,7 +28,11 @@ process has one thread and its finder is the first; anything else is importlib's
 import marshal
 import os
 import sys
-from _thread import _count as _thread_count  # the threads started besides the main one
+
+try:
+    from _thread import _count as _thread_count  # the threads started besides the main one
+except ImportError:  # a Python without it: no fast path (install)
+    _thread_count = None
 
 _external = sys.modules["_frozen_importlib_external"]  # what importlib.machinery re-exports
 _bootstrap = sys.modules["_frozen_importlib"]
@@ -220,7 +224,7 @@ def install(path: str | None = None) -> bool:
             rebuild_at_exit()
         return False
     sys.meta_path.insert(0, cache)
-    if sys.version_info[:2] in _FAST_PATH_VERSIONS:
+    if sys.version_info[:2] in _FAST_PATH_VERSIONS and _thread_count is not None:
         _bootstrap._find_and_load = cache.find_and_load
     return True
 
