@@ -48,7 +48,7 @@ class build_ext_and_finisher(build_ext):
         return super().get_outputs() + [self._finisher_path()]
 
 
-_FRONT = ["native/front.c", "native/front_delete.c", "native/front_state.c"]
+_FRONT = ["native/front.c", "native/front_delete.c", "native/front_state.c", "native/front_kill.c"]
 #: pyrunc-exec: the same program with libc and the init plan's steps, for a plain `exec`
 _FRONT_EXEC = [*_FRONT, "native/front_exec.c", "native/initplan.c", "native/initplan_fs.c", "native/initplan_proc.c"]
 

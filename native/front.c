@@ -1,6 +1,6 @@
 /*
  * The `pyrunc` command: it starts and deletes plain containers itself (front_delete.c for
- * delete) and tells their state (front_state.c), hands a plain exec to pyrunc-exec (this program built with libc and the native
+ * delete), tells their state (front_state.c) and signals them (front_kill.c), hands a plain exec to pyrunc-exec (this program built with libc and the native
  * init's steps: front_exec.c), and every other command to the Python CLI (pyrunc-py,
  * installed beside it) by exec'ing it.
  *
@@ -179,12 +179,13 @@ static int plain_root(const char *root)
 	return root[0] && !only_slashes;
 }
 
-enum command { NONE, START, DELETE, EXEC, STATE };
+enum command { NONE, START, DELETE, EXEC, STATE, KILL };
 
 struct args {
 	const char *root, *id, *log;
 	enum command cmd;
 	int force;
+	int sig;  /* kill */
 	int argi; /* exec: where the program's argv starts */
 };
 
@@ -205,7 +206,7 @@ static int parse_exec(int argc, char **argv, int i, struct args *a)
 	return 1;
 }
 
-/* The command's own argv: `start ID`, `state ID`, `delete [-f|--force] ID [-f|--force]` (argparse
+/* The command's own argv: `start ID`, `state ID`, `kill ID [SIGNAL]`, `delete [-f|--force] ID [-f|--force]` (argparse
  * takes an optional before or after the positional), or a plain exec; 0 for anything else. */
 static int parse_command(int argc, char **argv, int i, struct args *a)
 {
@@ -215,6 +216,12 @@ static int parse_command(int argc, char **argv, int i, struct args *a)
 		a->cmd = same(argv[i], "start") ? START : STATE;
 		a->id = argv[i + 1];
 		return argc - i == 2 && plain_id(a->id);
+	}
+	if (same(argv[i], "kill")) { /* `kill ID [SIGNAL]`: SIGTERM by default, --all is Python's */
+		a->cmd = KILL;
+		a->id = argv[i + 1];
+		a->sig = argc - i == 2 ? 15 : argc - i == 3 && is_value(argv[i + 2]) ? signal_number(argv[i + 2]) : -1;
+		return argc - i >= 2 && plain_id(a->id) && a->sig >= 0;
 	}
 	if (!same(argv[i], "delete"))
 		return 0;
@@ -244,6 +251,7 @@ static int parse(int argc, char **argv, struct args *a)
 	a->root = a->log = a->id = NULL;
 	a->cmd = NONE;
 	a->force = 0;
+	a->sig = -1;
 	while (i < argc && argv[i][0] == '-') {
 		if ((v = flag_value(argv, &i, "--root", &ok)))
 			a->root = v;
@@ -471,6 +479,8 @@ static int run_native(const struct args *a, int argc, char **argv, char **envp)
 		done = native_start(rootfd, a->id);
 	else if (a->cmd == STATE)
 		done = native_state(rootfd, a->id);
+	else if (a->cmd == KILL)
+		done = native_kill(rootfd, a->id, a->sig);
 	else
 		done = native_delete(rootfd, a->id, a->force);
 	sys(NR_close, rootfd, 0, 0);

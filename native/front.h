@@ -1,7 +1,7 @@
 /*
  * front.h -- what the `pyrunc` front's files share: front.c (argv, the hand-over to the
- * Python CLI, start), front_delete.c (delete), front_state.c (state) and, in pyrunc-exec,
- * front_exec.c (a plain exec).
+ * Python CLI, start), front_delete.c (delete), front_state.c (state), front_kill.c (kill)
+ * and, in pyrunc-exec, front_exec.c (a plain exec).
  *
  * The file names are the Python side's (state.py, container.py);
  * tests/unit/test_front_constants.py compares them.
@@ -51,6 +51,13 @@ int native_delete(long rootfd, const char *id, int force);
 /* runc's state for the containers create left state.native for: 0 when printed, -1 when the
  * Python CLI must answer (nothing was printed). */
 int native_state(long rootfd, const char *id);
+
+/* runc's signal parsing for the signals this knows (kill_delete.LINUX_SIGNALS): the number,
+ * or -1 when the Python CLI must read it. */
+int signal_number(const char *raw);
+/* runc's kill (the init only) for the containers create left state.native for: 0 when sent,
+ * -1 when the Python CLI must do it (nothing was sent). */
+int native_kill(long rootfd, const char *id, int sig);
 
 #ifdef FRONT_EXEC
 /* A plain `exec` of the containers create left exec.native for (native_exec.py): exits

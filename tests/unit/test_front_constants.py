@@ -120,3 +120,12 @@ def test_the_native_exec_forwards_the_python_clis_signals():
     body = text[text.index("static void forwarded("):text.index("static int started(")]
     assert "sig < 32" in body and "sigaddset(set, 34)" in body and "sigaddset(set, 64)" in body
     assert {"SIGCHLD", "SIGURG", "SIGWINCH", "SIGKILL", "SIGSTOP"} == set(re.findall(r"sig != (SIG\w+)", body))
+
+
+def test_the_fronts_signals_are_kill_deletes():
+    """native/front_kill.c's table is cli/kill_delete.LINUX_SIGNALS, name for name."""
+    from libcontainer.cli.kill_delete import LINUX_SIGNALS
+
+    with open(os.path.join(NATIVE, "front_kill.c")) as f:
+        table = dict((name, int(n)) for name, n in re.findall(r'\{"(SIG\w+)", (\d+)\}', f.read()))
+    assert table == LINUX_SIGNALS
