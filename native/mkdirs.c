@@ -10,8 +10,11 @@
  * with join() where it needs the directories (apply) or must remove them (destroy).
  *
  * The thread runs system calls only, on buffers made before it starts: no Python, no
- * malloc, no lock of libc's, so a fork of the runtime while it runs (the Python init)
- * finds nothing half-held. The object joins the thread before its memory goes.
+ * malloc, no lock of libc's. Still, it must not be running when the runtime forks: a fork
+ * copies no other thread, and glibc's set*id calls in the copy (the Python init's
+ * setresuid) wait for every thread glibc knows of -- forever, for one the copy lost. So
+ * the runtime joins it before it clones the init (CgroupManager.begin_apply's contract),
+ * and the object joins it before its memory goes.
  */
 
 #include "nsenter.h"
