@@ -11,8 +11,9 @@ import os
 import time
 
 import pytest
-from test_cli import _gone_or_zombie, bundle, cli  # noqa: F401 - fixtures
+from test_cli import bundle, cli  # noqa: F401 - fixtures
 from test_front import _created, _handed_over, lone, poststop_hook  # noqa: F401 - fixtures
+from test_front_delete import _gone
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +30,6 @@ def _wait_for(path, text: str, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return False
-
-
-def _gone(pid: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not _gone_or_zombie(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _running(cli, bundle, cid):  # noqa: F811
