@@ -157,8 +157,7 @@ class _Cache:
         try:
             sys.modules[name] = module
             try:
-                code = self.code(loader._entry)
-                exec(loader.get_code(name) if code is None else code, module.__dict__)
+                exec(loader.get_code(name), module.__dict__)  # the cache's code, else the source's
             except BaseException:
                 sys.modules.pop(name, None)
                 raise
