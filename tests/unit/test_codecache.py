@@ -362,3 +362,17 @@ import libcontainer_cachetest.t3
 print(json.dumps([ok, sorted(n for n in slow if n.startswith("libcontainer_cachetest."))]))
 """)
     assert fast == [True, ["libcontainer_cachetest.t2", "libcontainer_cachetest.t3"]]
+
+
+def test_the_clis_logging_hook_leaves_the_cache_first(tree):
+    """cli/log.py puts its finder (which bridges ``logging`` once imported) after the cache's:
+    the fast path serves only while the cache's finder is first, so the CLI keeps it."""
+    _build(tree)
+    got = _run(tree, SPY + """
+from libcontainer.cli import log
+log.setup()
+import libcontainer_cachetest.m
+print(json.dumps([ok, type(sys.meta_path[0]).__name__, type(sys.meta_path[1]).__name__,
+                  [n for n in slow if n.startswith("libcontainer_cachetest")]]))
+""")
+    assert got == [True, "_Cache", "_LoggingHook", []]
