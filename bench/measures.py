@@ -17,6 +17,7 @@ import os
 import time
 from collections import defaultdict
 
+import pace
 from runtimes import Cli, Library, RuntimeFailed
 
 SLEEP_ARGS = ["/bin/sleep", "3600"]
@@ -76,8 +77,9 @@ def _wait_gone(pid: int, timeout: float = 10.0) -> None:
 
 
 class Bench:
-    def __init__(self, clis: list[Cli], library: Library | None, bundles, settle: float):
+    def __init__(self, clis: list[Cli], library: Library | None, bundles, settle: float, python: str = "python3"):
         self.clis = clis
+        self.python = python  # pyrunc's interpreter, for the pace gauge
         self.library = library
         self.bundles = bundles
         self.settle = settle
@@ -105,6 +107,7 @@ class Bench:
     # -- one round ------------------------------------------------------------------------
 
     def round(self) -> None:
+        self._pace()
         self._each("run", self._run_true, self.clis + ([self.library] if self.library else []))
         if self.bundles.seccomp is not None:
             self._each("run_seccomp", lambda rt: self._run_true(rt, seccomp=True), self.clis)
@@ -134,6 +137,13 @@ class Bench:
                 rt.force_delete(running[rt.name][0])
         if self.bundles.seccomp is not None:
             self._exec_seccomp()
+
+    def _pace(self) -> None:
+        """The machine's speed this round (pace.py), after the same settle pause."""
+        time.sleep(self.settle)
+        self.samples["pace_python"]["vm"].append(pace.interpreter(self.python))
+        time.sleep(self.settle)
+        self.samples["pace_fault"]["vm"].append(pace.fault())
 
     def _exec_seccomp(self) -> None:
         """`exec` into a container created with podman's additions (podman exec's case)."""

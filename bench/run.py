@@ -67,6 +67,7 @@ def _version(binary: str) -> str:
 
 def inside(args: argparse.Namespace) -> int:
     """The benchmark proper, already in its own cgroup and namespaces."""
+    import pace
     from bundle import Bundles
     from measures import Bench
     from runtimes import Cli, Library
@@ -88,7 +89,8 @@ def inside(args: argparse.Namespace) -> int:
     bench = None
     try:
         library = None if args.no_library else Library(state)
-        bench = Bench(clis, library, Bundles(args.rootfs, os.path.join(state, "bundles")), args.settle / 1000)
+        bench = Bench(clis, library, Bundles(args.rootfs, os.path.join(state, "bundles")), args.settle / 1000,
+                      python=pace.python_of(found["pyrunc"]))
         t0 = time.monotonic()
         for i in range(args.rounds):
             bench.round()
@@ -113,6 +115,8 @@ def inside(args: argparse.Namespace) -> int:
           f"x{args.density_rounds}; settle pause {args.settle:g} ms before every timed command")
     print(f"pyrunc: {args.pyrunc}")
     print(report.table(med, runtimes, args.density))
+    if pace.line(med):
+        print(pace.line(med))
     for name, errs in bench.errors.items():
         for measure, msg in errs.items():
             print(f"  {name} {measure}: failed: {msg}")
