@@ -99,6 +99,26 @@ print("{}")""")
     assert _run(tree, "print(json.dumps([ok, 'libcontainer_cachetest.m' in sys.modules]))") == [False, False]
 
 
+def test_the_index_is_a_dict_of_lines_and_the_string_layout_is_not_read(tree):
+    """Each name maps to its line (one dict lookup an import); a cache written by the
+    previous layout (one string searched with str.find) is rebuilt, never read."""
+    _build(tree)
+    got = _run(tree, """
+cache = next(f for f in sys.meta_path if isinstance(f, codecache._Cache))
+line = cache.index["libcontainer_cachetest.m"]
+print(json.dumps([ok, type(cache.index).__name__, line.split("\t")[0]]))
+""")
+    assert got == [True, "dict", str(tree / "site" / "libcontainer_cachetest" / "m.py")]
+    _run(tree, """
+import marshal
+# the previous layout's index: the same lines in one string, each led by a newline
+head = marshal.dumps({"magic": codecache._external.MAGIC_NUMBER, "format": codecache.FORMAT,
+                      "index": "\\nlibcontainer_cachetest.m\\t" + sys.argv[1] + "\\t0\\t0\\t0\\t0\\t0\\n"})
+open(sys.argv[1], "wb").write(len(head).to_bytes(8, "little") + head)
+print("{}")""")
+    assert _run(tree, "print(json.dumps(ok))") is False
+
+
 def test_the_package_installs_the_cache_unless_told_not_to(tree):
     """import libcontainer installs the default cache when there is one; "0" keeps it off."""
     if not os.path.exists(__import__("libcontainer.codecache").codecache.cache_path()):
