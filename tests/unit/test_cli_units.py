@@ -62,6 +62,33 @@ def test_ps_filter_keeps_header_and_container_pids():
         ps.filter_ps("A B\n1 2\n", {1})
 
 
+def test_ps_runs_the_hosts_ps_and_reports_its_status_and_errors(monkeypatch, tmp_path):
+    import os
+
+    status, out = ps.run_ps(["-p", str(os.getpid()), "-o", "pid="])
+    assert (status, out.split()) == (0, [str(os.getpid())])
+    status, out = ps.run_ps(["--no-such-option"])
+    assert status != 0 and "unknown gnu long option" in out  # its stderr, in the same pipe
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        ps.run_ps([])
+
+
+def test_ps_starts_with_sigpipe_at_its_default(monkeypatch, tmp_path):
+    """Python ignores SIGPIPE, and an ignored signal stays ignored across execve: ps must
+    get the default back (as subprocess's restore_signals gives it)."""
+    import signal
+
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # the interpreter's own setting
+    fake = tmp_path / "ps"
+    fake.write_text("#!/bin/sh\ngrep SigIgn /proc/self/status\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path) + ":/usr/bin:/bin")
+    status, out = ps.run_ps([])
+    ignored = int(out.split()[1], 16)
+    assert status == 0 and not ignored & (1 << (signal.SIGPIPE - 1)) and not ignored & (1 << (signal.SIGXFSZ - 1))
+
+
 def test_annotations_and_state_shape():
     from libcontainer.state import annotations
 
