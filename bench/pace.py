@@ -20,7 +20,7 @@ import mmap
 import os
 import time
 
-from runtimes import _run
+from runtimes import run_waited
 
 #: how much fresh memory the fault gauge touches
 FAULT_BYTES = 2 << 20
@@ -34,7 +34,7 @@ ROWS = [
 def interpreter(python: str) -> float:
     """Milliseconds for ``python -c pass``: exec, start, exit, reaped."""
     t0 = time.perf_counter()
-    r = _run([python, "-c", "pass"], stdin=None, stdout=None, stderr=None)
+    r = run_waited([python, "-c", "pass"], stdin=None, stdout=None, stderr=None)
     elapsed = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError(f"{python} -c pass: exit {r.returncode}")

@@ -20,7 +20,7 @@ class RuntimeFailed(RuntimeError):
     pass
 
 
-def _run(argv: list[str], **kw) -> subprocess.CompletedProcess:
+def run_waited(argv: list[str], **kw) -> subprocess.CompletedProcess:
     """subprocess.run with a timeout, but woken by the child's exit through a pidfd.
 
     Why not ``subprocess.run(timeout=...)``: with a timeout, Popen.wait polls with sleeps
@@ -62,7 +62,7 @@ class Cli:
         self._err.truncate()
         argv = [self.binary, "--root", self.root, *args]
         t0 = time.perf_counter()
-        r = _run(argv, stdin=subprocess.DEVNULL, stderr=self._err,
+        r = run_waited(argv, stdin=subprocess.DEVNULL, stderr=self._err,
                  stdout=subprocess.PIPE if output else subprocess.DEVNULL)
         elapsed = time.perf_counter() - t0
         if r.returncode != 0:
@@ -79,7 +79,7 @@ class Cli:
     def force_delete(self, cid: str) -> None:
         """Best effort, for cleanup: never raises."""
         try:
-            _run([self.binary, "--root", self.root, "delete", "-f", cid],
+            run_waited([self.binary, "--root", self.root, "delete", "-f", cid],
                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except Exception:  # noqa: BLE001 - cleanup goes on with the next one
             pass
