@@ -283,7 +283,8 @@ static const char *default_root(char *buf, unsigned long size, char **envp)
 	return join(buf, size, "", 0, xdg, "/pyrunc") ? buf : NULL;
 }
 
-/* a decimal number at *s, moving *s past it; -1 when there is none */
+/* a decimal number at *s, moving *s past it; -1 when there is none. It stops before a digit
+ * that would overflow a long (a nanosecond mtime's 19 digits fit), leaving *s on it. */
 long number(const char **s)
 {
 	long v = 0;
@@ -291,7 +292,7 @@ long number(const char **s)
 
 	if (*p < '0' || *p > '9')
 		return -1;
-	for (; *p >= '0' && *p <= '9' && v < 100000000000000000L; p++)
+	for (; *p >= '0' && *p <= '9' && v <= (__LONG_MAX__ - 9) / 10; p++)
 		v = v * 10 + (*p - '0');
 	*s = p;
 	return v;

@@ -36,20 +36,6 @@ _Static_assert(sizeof(struct kernel_statx) == 256, "the kernel writes all of str
 
 static char facts[STATE_FACTS_MAX], out[STATE_FACTS_MAX + 64];
 
-/* a decimal number of up to 19 digits at *s (mtime in ns has 19), moving *s past it; -1 when none */
-static long long number19(const char **s)
-{
-	long long v = 0;
-	int n = 0;
-
-	for (; **s >= '0' && **s <= '9'; (*s)++)
-		if (++n > 19)
-			return -1;
-		else
-			v = v * 10 + (**s - '0');
-	return n ? v : -1;
-}
-
 /* the text up to stop at *s (NUL-terminated in place), moving *s past stop; NULL if none */
 static char *field(char **s, char stop)
 {
@@ -65,13 +51,13 @@ static char *field(char **s, char stop)
 }
 
 /* state.json as the facts were written from it: the same mtime and size */
-static int same_state_file(long dir, long long mtime_ns, long long size)
+static int same_state_file(long dir, long mtime_ns, long size)
 {
 	struct kernel_statx st;
 
 	if (sys6(NR_statx, dir, (long)STATE_FILE, 0, STATX_MTIME | STATX_SIZE, (long)&st, 0) != 0)
 		return 0;
-	return (long long)st.size == size && st.mtime.sec * 1000000000LL + st.mtime.nsec == mtime_ns;
+	return (long)st.size == size && st.mtime.sec * 1000000000L + st.mtime.nsec == mtime_ns;
 }
 
 static int exists(long dir, const char *name)
@@ -120,7 +106,7 @@ int native_state(long rootfd, const char *id)
 	const char *status, *mid = ",\n  \"status\": \"";
 	char digits[24], *p = facts, *file, *frozen_text;
 	long dir, pid, start, got, n, i = 0;
-	long long mtime_ns, size, head, tail;
+	long mtime_ns, size, head, tail;
 	unsigned long len;
 
 	dir = sys6(NR_openat, rootfd, (long)id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
@@ -128,9 +114,9 @@ int native_state(long rootfd, const char *id)
 		return -1;
 	got = read_locked((int)dir, NATIVE_STATE, facts, sizeof(facts));
 	if (got < 0 || parse_init((const char **)&p, &pid, &start) != 0 ||
-	    (mtime_ns = number19((const char **)&p)) < 0 || *p++ != ' ' || (size = number19((const char **)&p)) < 0 ||
+	    (mtime_ns = number((const char **)&p)) < 0 || *p++ != ' ' || (size = number((const char **)&p)) < 0 ||
 	    *p++ != '\n' || !(file = field(&p, '\t')) || !(frozen_text = field(&p, '\n')) ||
-	    (head = number19((const char **)&p)) < 0 || *p++ != ' ' || (tail = number19((const char **)&p)) < 0 ||
+	    (head = number((const char **)&p)) < 0 || *p++ != ' ' || (tail = number((const char **)&p)) < 0 ||
 	    *p++ != '\n' || head + tail != got - (p - facts) || !same_state_file(dir, mtime_ns, size)) {
 		sys(NR_close, dir, 0, 0);
 		return -1;
